@@ -1,0 +1,126 @@
+import { spawn } from "child_process";
+import { mustMatch, PATTERNS } from "./shell";
+import {
+  ConnectionError,
+  JujuTransportSpec,
+  PROGRESS_PREFIX,
+  RunOptions,
+  RunResult,
+  TimeoutError,
+  Transport,
+  UnitInfo,
+} from "./transport";
+
+interface Spawned {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `juju ssh`/`juju status` run where Pulumi runs; `juju` comes from PATH. */
+export class JujuTransport implements Transport {
+  private readonly model: string;
+
+  constructor(spec: JujuTransportSpec) {
+    this.model = mustMatch("transport model", spec.model, PATTERNS.model, "a juju model name");
+  }
+
+  async run(unit: string, commandLine: string, opts: RunOptions): Promise<RunResult> {
+    mustMatch("unit", unit, PATTERNS.unit, "a unit name like magnum/0");
+    // Flags go before the unit: everything after it is the remote command line.
+    const argv = ["ssh", "-m", this.model, "--pty=false", unit, commandLine];
+    const r = await this.spawnJuju(argv, `juju ssh to ${unit}`, opts);
+    if (r.code === 255) {
+      throw new ConnectionError(
+        `juju ssh to ${unit} failed with exit 255 (ssh could not connect or the connection dropped; ` +
+          `the remote command may or may not have run): ${tail(r.stderr)}`,
+      );
+    }
+    return r;
+  }
+
+  async describeUnit(unit: string, timeoutMs: number): Promise<UnitInfo | undefined> {
+    mustMatch("unit", unit, PATTERNS.unit, "a unit name like magnum/0");
+    const r = await this.spawnJuju(["status", "-m", this.model, "--format=json"], "juju status", {
+      timeoutMs,
+    });
+    if (r.code !== 0) {
+      throw new ConnectionError(`juju status -m ${this.model} failed with exit ${r.code}: ${tail(r.stderr)}`);
+    }
+    const status = JSON.parse(r.stdout) as {
+      applications?: Record<
+        string,
+        { units?: Record<string, { "public-address"?: string; machine?: string }> }
+      >;
+    };
+    for (const app of Object.values(status.applications ?? {})) {
+      const u = app.units?.[unit];
+      if (u) return { address: u["public-address"] ?? "", machine: u.machine ?? "" };
+    }
+    return undefined;
+  }
+
+  private spawnJuju(argv: string[], what: string, opts: RunOptions): Promise<Spawned> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("juju", argv, {
+        stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+        detached: true, // its own process group, so a timeout kills juju and its ssh together
+      });
+      const out: Buffer[] = [];
+      let err = "";
+      let pending = "";
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        if (child.pid) killGroup(child.pid);
+      }, opts.timeoutMs);
+      child.stdout?.on("data", (b: Buffer) => out.push(b));
+      child.stderr?.on("data", (b: Buffer) => {
+        pending += b.toString("utf8");
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) err += progressOrKeep(line, opts);
+      });
+      child.on("error", (e) => {
+        clearTimeout(timer);
+        reject(new ConnectionError(`${what}: could not start juju (${e.message}); is juju on PATH?`));
+      });
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        if (pending) err += progressOrKeep(pending, opts);
+        if (timedOut) {
+          reject(new TimeoutError(`${what} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`));
+          return;
+        }
+        const stdout = Buffer.concat(out).toString("utf8");
+        resolve({ code: code ?? (signal ? 255 : 1), stdout, stderr: err });
+      });
+      if (opts.stdin && child.stdin) {
+        // A unit that exits without reading its payload closes the pipe; the exit status tells the story.
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(opts.stdin);
+      }
+    });
+  }
+}
+
+function progressOrKeep(line: string, opts: RunOptions): string {
+  if (line.startsWith(PROGRESS_PREFIX)) {
+    opts.onProgress?.(line.slice(PROGRESS_PREFIX.length));
+    return "";
+  }
+  return `${line}\n`;
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+export function tail(text: string, lines = 5): string {
+  const t = text.trim().split("\n").slice(-lines).join(" | ");
+  return t === "" ? "(no output)" : t;
+}

@@ -1,0 +1,44 @@
+// The seam every remote command goes through. Only the juju kind exists today; the node-ssh kinds
+// (jumphost, direct) will implement the same interface, so providers never learn how a unit is reached.
+
+export interface JujuTransportSpec {
+  readonly kind: "juju";
+  readonly model: string;
+}
+
+export type TransportSpec = JujuTransportSpec;
+
+export interface RunOptions {
+  /** Payload for the remote command's stdin; without it stdin is closed so nothing eats the caller's pipe. */
+  readonly stdin?: Buffer;
+  readonly timeoutMs: number;
+  /** Receives the lines the remote script reports as progress, as they arrive. */
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface UnitInfo {
+  readonly address: string;
+  readonly machine: string;
+}
+
+export interface Transport {
+  /** Runs one command line on the unit, as the unit's login user; resolves with its exit status. */
+  run(unit: string, commandLine: string, opts: RunOptions): Promise<RunResult>;
+  /** What the controller knows of the unit; undefined when the model has no such unit. */
+  describeUnit(unit: string, timeoutMs: number): Promise<UnitInfo | undefined>;
+}
+
+/** The unit could not be reached, or the connection dropped: the command may or may not have run. */
+export class ConnectionError extends Error {}
+
+/** Our own deadline passed; the local client was killed. */
+export class TimeoutError extends Error {}
+
+/** Lines a remote script writes to stderr with this prefix are progress, not diagnostics. */
+export const PROGRESS_PREFIX = "@@progress ";
