@@ -16,7 +16,12 @@ export = async () => {
     apiResources: cfg.apiResources,
   });
   const openstackProvider = new openstack.Provider("capi-mgmt", { tenantId: cfg.mgmtProjectId });
-  const sg = await lookupSecurityGroup(openstackProvider, cfg.mgmtProjectId, cfg.mgmtSecurityGroup);
+  const sg = await lookupSecurityGroup(
+    openstackProvider,
+    cfg.mgmtProjectId,
+    cfg.mgmtSecurityGroup,
+    cfg.mgmtApiPort,
+  );
 
   const grafts = cfg.conductors.map(
     (conductor) =>
@@ -24,7 +29,7 @@ export = async () => {
         config: cfg,
         conductor,
         securityGroupId: sg.id,
-        rule: decideRule(sg.ingressRules, conductor.address, cfg.mgmtApiPort),
+        rule: decideRule(sg.ingressRules, conductor.unit, conductor.address, cfg.mgmtApiPort),
         openstackProvider,
         capiStack: mgmt.capiStack,
         apiResourcesJson: mgmt.apiResourcesJson,

@@ -1,6 +1,6 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { RuleDecision } from "../openstack/ingressRules";
+import { RuleDecision, ruleDescription } from "../openstack/ingressRules";
 import { HelmBinary } from "../providers/helmBinary";
 import { RemoteCheck } from "../providers/remoteCheck";
 import { DestroyMode, RemoteFile } from "../providers/remoteFile";
@@ -39,25 +39,27 @@ export class ConductorAccess extends pulumi.ComponentResource {
     super("magnum-capi-graft:conductor:ConductorAccess", name, {}, opts);
     const target = { transport: args.transport, unit: args.unit };
     const ruleOpts = { parent: this, provider: args.openstackProvider, dependsOn: args.after };
-    // Verify first: an identical rule is only referenced (never deleted); a missing one is created,
-    // and kept by a rollback destroy. Creating a duplicate would fail on Neutron's 409.
-    this.rule = args.rule.existingId
-      ? openstack.networking.SecGroupRule.get(`${name}-rule`, args.rule.existingId, undefined, ruleOpts)
-      : new openstack.networking.SecGroupRule(
-          `${name}-rule`,
-          {
-            direction: "ingress",
-            ethertype: "IPv4",
-            protocol: "tcp",
-            portRangeMin: args.mgmtApiPort,
-            portRangeMax: args.mgmtApiPort,
-            remoteIpPrefix: `${args.address}/32`,
-            securityGroupId: args.securityGroupId,
-            tenantId: args.mgmtProjectId,
-            description: `magnum-capi-graft: ${args.unit} to the management apiserver`,
-          },
-          { ...ruleOpts, retainOnDelete: args.destroyMode === "rollback" },
-        );
+    // Verify first: someone else's identical rule is only referenced (never deleted); a missing one
+    // is created, and kept by a rollback destroy. Our own (by its description) stays ours: `import`
+    // is a no-op while it is in state and takes it back if the state was lost, instead of a 409.
+    this.rule =
+      args.rule.existingId && !args.rule.ours
+        ? openstack.networking.SecGroupRule.get(`${name}-rule`, args.rule.existingId, undefined, ruleOpts)
+        : new openstack.networking.SecGroupRule(
+            `${name}-rule`,
+            {
+              direction: "ingress",
+              ethertype: "IPv4",
+              protocol: "tcp",
+              portRangeMin: args.mgmtApiPort,
+              portRangeMax: args.mgmtApiPort,
+              remoteIpPrefix: `${args.address}/32`,
+              securityGroupId: args.securityGroupId,
+              tenantId: args.mgmtProjectId,
+              description: ruleDescription(args.unit),
+            },
+            { ...ruleOpts, retainOnDelete: args.destroyMode === "rollback", import: args.rule.existingId },
+          );
     if (args.rule.widerRules.length > 0) {
       pulumi.log.warn(
         `${args.unit}: ${args.rule.widerRules.join(", ")} also admit ${args.address} to tcp/${args.mgmtApiPort}; ` +

@@ -94,10 +94,10 @@ export class ConductorGraft extends pulumi.ComponentResource {
       {
         ...common,
         triggers: [
-          access.kubeconfig.sha256,
-          install.driver.installedVersion,
-          config.dropIn.sha256,
-          config.daemonArgs.liveBlockSha,
+          access.kubeconfig.changedAt,
+          install.driver.changedAt,
+          config.dropIn.changedAt,
+          config.daemonArgs.changedAt,
         ],
         after: [config.daemonArgs],
       },

@@ -7,7 +7,7 @@ import { MAGNUM } from "./magnum";
 export interface ConductorServiceArgs {
   readonly transport: TransportSpec;
   readonly unit: string;
-  /** What the restart follows: kubeconfig, driver, drop-in and /etc/default as last applied. */
+  /** When the kubeconfig, driver, drop-in and /etc/default last really changed. */
   readonly triggers: pulumi.Input<string>[];
   readonly destroyMode: DestroyMode;
   readonly after: pulumi.Resource[];

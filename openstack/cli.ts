@@ -13,6 +13,16 @@ export function ruleListCommand(projectId: string, securityGroupId: string): str
   return scoped(projectId, `openstack security group rule list ${shq(securityGroupId)} --ingress -f json`);
 }
 
+/** One JSON array of `rule show` objects, for the descriptions the list does not carry. */
+export function ruleShowCommand(projectId: string, ruleIds: readonly string[]): string {
+  return scoped(
+    projectId,
+    `sep=""; printf '['
+for id in ${ruleIds.map(shq).join(" ")}; do printf '%s' "$sep"; openstack security group rule show "$id" -f json; sep=","; done
+printf ']'`,
+  );
+}
+
 export interface HealthPoll {
   readonly projectId: string;
   readonly cluster: string;

@@ -9,16 +9,38 @@ export interface RuleRow {
   readonly "IP Range": string | null;
   readonly "Port Range": string;
   readonly "Remote Security Group"?: string | null;
+  /** Not in the list output: filled in from `rule show` for the candidates that could be ours. */
+  readonly Description?: string;
 }
 
 export interface RuleDecision {
   /** Id of an identical ingress tcp/<port> rule from <address>/32, when one exists. */
   readonly existingId: string | undefined;
+  /** The identical rule carries the graft's own description: it is ours to manage (and delete). */
+  readonly ours: boolean;
   /** Other rules that also admit the address to the port. */
   readonly widerRules: string[];
 }
 
-export function decideRule(rows: readonly RuleRow[], address: string, port: number): RuleDecision {
+export function ruleDescription(unit: string): string {
+  return `magnum-capi-graft: ${unit} to the management apiserver`;
+}
+
+/** Identical /32 candidates: the rows whose description decides adopt-or-manage. */
+export function isCandidate(r: RuleRow, port: number): boolean {
+  return (
+    r["IP Protocol"] === "tcp" &&
+    (r["IP Range"] ?? "").endsWith("/32") &&
+    r["Port Range"] === `${port}:${port}`
+  );
+}
+
+export function decideRule(
+  rows: readonly RuleRow[],
+  unit: string,
+  address: string,
+  port: number,
+): RuleDecision {
   const tcp = rows.filter(
     (r) => r.Ethertype === "IPv4" && (r["IP Protocol"] === "tcp" || r["IP Protocol"] === null),
   );
@@ -35,6 +57,7 @@ export function decideRule(rows: readonly RuleRow[], address: string, port: numb
   );
   return {
     existingId: identical?.ID,
+    ours: identical?.Description === ruleDescription(unit),
     widerRules: wider.map((r) => `${r.ID} (${r["IP Range"] ?? "any"} ${r["Port Range"] || "any port"})`),
   };
 }

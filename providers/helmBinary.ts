@@ -21,6 +21,7 @@ export interface HelmBinaryOutputs extends HelmBinaryInputs {
 
 function validate(i: HelmBinaryInputs): void {
   mustMatch("unit", i.unit, PATTERNS.unit, "a unit name like magnum/0");
+  mustMatch("destroyMode", i.destroyMode, /^(rollback|remove)$/, "rollback or remove");
   mustMatch("version", i.version, PATTERNS.helmVersion, "a helm version like v3.17.3");
   mustMatch("installPath", i.installPath, PATTERNS.absPath, "an absolute path");
   if (!isHttpUrl(i.tarballUrl)) throw new Error(`tarballUrl: expected an http(s) URL, got ${i.tarballUrl}`);

@@ -17,6 +17,8 @@ export interface ManagedBlockInputs extends Target {
 }
 
 export interface ManagedBlockOutputs extends ManagedBlockInputs {
+  /** When this resource last really changed the unit ("" never): what a restart follows. */
+  readonly changedAt: string;
   /** sha256 of the block as found on the unit, "absent" without one. */
   readonly liveBlockSha: string;
   /** "1" when show-args showed everything required at the last look. */
@@ -26,10 +28,15 @@ export interface ManagedBlockOutputs extends ManagedBlockInputs {
 
 function validate(i: ManagedBlockInputs): void {
   mustMatch("unit", i.unit, PATTERNS.unit, "a unit name like magnum/0");
+  mustMatch("destroyMode", i.destroyMode, /^(rollback|remove)$/, "rollback or remove");
   mustMatch("path", i.path, PATTERNS.absPath, "an absolute path");
   mustMatch("initScript", i.initScript, PATTERNS.absPath, "an absolute path");
   mustMatch("marker", i.marker, /^[A-Za-z0-9 ._-]+$/, "a plain marker name");
   if (/\r|\0/.test(i.block)) throw new Error("block: carriage returns and NUL bytes are not allowed");
+  for (const want of i.showArgsMustContain) {
+    if (want === "" || /[\r\n\0]/.test(want))
+      throw new Error("showArgsMustContain: expected non-empty single-line strings");
+  }
 }
 
 function common(i: ManagedBlockInputs): string {
@@ -79,7 +86,7 @@ else
     # The gate guards the restart: put the previous file back so nothing half-applied remains.
     if [ $existed = 1 ]; then mv -T -- "$old" "$path"; else rm -f -- "$path"; fi
     seen=$(printf '%s\n' "$res" | sed -n 's/^show_args=//p')
-    gate "show-args showing ${i.showArgsMustContain.join(" and ")}" "$seen; $path was put back as it was"
+    gate ${shq(`show-args showing ${i.showArgsMustContain.join(" and ")}`)} "$seen; $path was put back as it was"
   fi
 fi
 measure
@@ -144,7 +151,7 @@ export class ManagedBlockProvider implements pulumi.dynamic.ResourceProvider {
     if (inPlace && changedKeys(olds, news, ["block", "initScript", "showArgsMustContain"]).length === 0) {
       return { outs: { ...olds, destroyMode: news.destroyMode } };
     }
-    return { outs: await this.apply(news) };
+    return { outs: await this.apply(news, olds.changedAt) };
   }
 
   async read(id: string, props: ManagedBlockOutputs): Promise<pulumi.dynamic.ReadResult> {
@@ -165,7 +172,7 @@ export class ManagedBlockProvider implements pulumi.dynamic.ResourceProvider {
     );
   }
 
-  private async apply(i: ManagedBlockInputs): Promise<ManagedBlockOutputs> {
+  private async apply(i: ManagedBlockInputs, changedBefore = ""): Promise<ManagedBlockOutputs> {
     const step = `block in ${i.path}`;
     const r = await runScript(this.connect, i, step, applyScript(i), { timeoutSeconds: 60 });
     const m = live(r, step, i.unit);
@@ -174,7 +181,7 @@ export class ManagedBlockProvider implements pulumi.dynamic.ResourceProvider {
         `${step} on ${i.unit}: the block or show-args did not verify after writing (${m.showArgs})`,
       );
     }
-    return { ...i, ...m };
+    return { ...i, ...m, changedAt: r.changed === "1" ? new Date().toISOString() : changedBefore };
   }
 }
 
@@ -203,6 +210,7 @@ export interface ManagedBlockArgs {
 
 /** A marked block inside a file others also write, verified by the init script's dry run. */
 export class ManagedBlock extends pulumi.dynamic.Resource {
+  declare readonly changedAt: pulumi.Output<string>;
   declare readonly liveBlockSha: pulumi.Output<string>;
   declare readonly showArgs: pulumi.Output<string>;
 
@@ -210,7 +218,7 @@ export class ManagedBlock extends pulumi.dynamic.Resource {
     super(
       new ManagedBlockProvider(),
       name,
-      { ...args, liveBlockSha: undefined, showArgsOk: undefined, showArgs: undefined },
+      { ...args, liveBlockSha: undefined, showArgsOk: undefined, showArgs: undefined, changedAt: undefined },
       opts,
       "magnum-capi-graft",
       "ManagedBlock",

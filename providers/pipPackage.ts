@@ -18,6 +18,8 @@ export interface PipPackageInputs extends Target {
 }
 
 export interface PipPackageOutputs extends PipPackageInputs {
+  /** When this resource last really changed the unit ("" never): what a restart follows. */
+  readonly changedAt: string;
   /** Version installed on the unit as last seen, "" when absent. */
   readonly installedVersion: string;
   /** Names in the entry point group as last seen, comma-separated. */
@@ -26,6 +28,7 @@ export interface PipPackageOutputs extends PipPackageInputs {
 
 function validate(i: PipPackageInputs): void {
   mustMatch("unit", i.unit, PATTERNS.unit, "a unit name like magnum/0");
+  mustMatch("destroyMode", i.destroyMode, /^(rollback|remove)$/, "rollback or remove");
   mustMatch("package", i.package, /^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a distribution name");
   mustMatch("version", i.version, PATTERNS.pipVersion, "a release version like 1.4.0");
   mustMatch("rollbackVersion", i.rollbackVersion, PATTERNS.pipVersion, "a release version like 1.3.0");
@@ -132,11 +135,15 @@ export class PipPackageProvider implements pulumi.dynamic.ResourceProvider {
     news: PipPackageInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
     validate(news);
-    if (olds.installedVersion === news.version && hasEntryPoint(olds, news.entryPointName)) {
+    if (
+      olds.installedVersion === news.version &&
+      olds.entryPointGroup === news.entryPointGroup &&
+      hasEntryPoint(olds, news.entryPointName)
+    ) {
       // Only settings that matter at destroy changed: nothing to do on the unit.
       return { outs: { ...olds, ...news } };
     }
-    return { outs: await this.apply(news) };
+    return { outs: await this.apply(news, olds.changedAt) };
   }
 
   async read(id: string, props: PipPackageOutputs): Promise<pulumi.dynamic.ReadResult> {
@@ -154,7 +161,7 @@ export class PipPackageProvider implements pulumi.dynamic.ResourceProvider {
     });
   }
 
-  private async apply(i: PipPackageInputs): Promise<PipPackageOutputs> {
+  private async apply(i: PipPackageInputs, changedBefore = ""): Promise<PipPackageOutputs> {
     const step = `pip install ${i.package}==${i.version}`;
     const r = await runScript(this.connect, i, step, applyScript(i), { timeoutSeconds: 900 });
     const m = live(r, step, i.unit);
@@ -165,7 +172,7 @@ export class PipPackageProvider implements pulumi.dynamic.ResourceProvider {
           "Fix the cause and run `pulumi up` again to resume, or `pulumi destroy` to roll back.",
       );
     }
-    return { ...i, ...m };
+    return { ...i, ...m, changedAt: r.changed === "1" ? new Date().toISOString() : changedBefore };
   }
 }
 
@@ -194,6 +201,7 @@ export interface PipPackageArgs {
 
 /** A pinned pip distribution (no deps: the deb-managed stack stays as it is) with its entry point. */
 export class PipPackage extends pulumi.dynamic.Resource {
+  declare readonly changedAt: pulumi.Output<string>;
   declare readonly installedVersion: pulumi.Output<string>;
   declare readonly entryPoints: pulumi.Output<string>;
 
@@ -201,7 +209,7 @@ export class PipPackage extends pulumi.dynamic.Resource {
     super(
       new PipPackageProvider(),
       name,
-      { ...args, installedVersion: undefined, entryPoints: undefined },
+      { ...args, installedVersion: undefined, entryPoints: undefined, changedAt: undefined },
       opts,
       "magnum-capi-graft",
       "PipPackage",

@@ -19,7 +19,13 @@ export interface ScriptOptions {
 }
 
 /** A GATE that did not hold: names the step, the unit, what was expected and what was seen. */
-export class GateError extends Error {}
+export function gateError(message: string): Error {
+  return Object.assign(new Error(message), { name: "GateError" });
+}
+
+export function isGateError(e: unknown): boolean {
+  return e instanceof Error && e.name === "GateError";
+}
 
 const WAY_BACK = "Fix the cause and run `pulumi up` again to resume, or `pulumi destroy` to roll back.";
 
@@ -50,7 +56,7 @@ export async function runScript(
   }
   const results = parseResults(r.stdout);
   if (r.code === 3) {
-    throw new GateError(
+    throw gateError(
       `${step} on ${target.unit}: expected ${results["fail.expected"] ?? "?"}; saw ${results["fail.seen"] ?? "?"}. ${WAY_BACK}`,
     );
   }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { changedKeys, containsUnknown } from "./diffing";
-import { Connect, defaultConnect, GateError, runScript, Target } from "./remote";
+import { Connect, defaultConnect, gateError, isGateError, runScript, Target } from "./remote";
 import { isHttpUrl, mustMatch, PATTERNS, shq } from "./transport/shell";
 import { TransportSpec } from "./transport/transport";
 
@@ -55,7 +55,7 @@ function validate(i: RemoteCheckInputs): void {
   }
 }
 
-function describe(c: CheckSpec): string {
+function stepName(c: CheckSpec): string {
   switch (c.kind) {
     case "preflight":
       return "preflight";
@@ -166,13 +166,13 @@ export class RemoteCheckProvider implements pulumi.dynamic.ResourceProvider {
     try {
       return { id, props: { ...props, ...(await this.run(props)) } };
     } catch (e) {
-      if (!(e instanceof GateError)) throw e;
-      return { id, props: { ...props, passed: "0", seen: e.message } };
+      if (!isGateError(e)) throw e;
+      return { id, props: { ...props, passed: "0", seen: (e as Error).message } };
     }
   }
 
   private async run(i: RemoteCheckInputs): Promise<{ passed: string; seen: string }> {
-    const step = describe(i.check);
+    const step = stepName(i.check);
     if (i.check.kind === "preflight") await this.checkUnit(i, i.check.address);
     const r = await runScript(this.connect, i, step, script(i.check), { timeoutSeconds: 120 });
     return { passed: "1", seen: r.seen ?? "" };
@@ -181,12 +181,12 @@ export class RemoteCheckProvider implements pulumi.dynamic.ResourceProvider {
   private async checkUnit(i: RemoteCheckInputs, address: string): Promise<void> {
     const info = await this.connect(i.transport).describeUnit(i.unit, 60_000);
     if (!info) {
-      throw new GateError(
+      throw gateError(
         `preflight on ${i.unit}: expected the unit in the model; saw no such unit in juju status`,
       );
     }
     if (info.address !== address) {
-      throw new GateError(
+      throw gateError(
         `preflight on ${i.unit}: expected public-address ${address} (conductors[].address); ` +
           `saw ${info.address || "none"} in juju status. Fix the conductors entry, then run pulumi up.`,
       );

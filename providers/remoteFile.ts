@@ -20,6 +20,8 @@ export interface RemoteFileInputs extends Target {
 }
 
 export interface RemoteFileOutputs extends Omit<RemoteFileInputs, "content"> {
+  /** When this resource last really changed the unit ("" never): what a restart follows. */
+  readonly changedAt: string;
   /** Live sha256 of the file, "absent" when it does not exist. */
   readonly sha256: string;
   readonly liveMode: string;
@@ -38,6 +40,7 @@ const DESIRED: readonly (keyof RemoteFileInputs & string)[] = [
 
 function validate(i: RemoteFileInputs): void {
   mustMatch("unit", i.unit, PATTERNS.unit, "a unit name like magnum/0");
+  mustMatch("destroyMode", i.destroyMode, /^(rollback|remove)$/, "rollback or remove");
   mustMatch("path", i.path, PATTERNS.absPath, "an absolute path of [A-Za-z0-9._/-]");
   mustMatch("mode", i.mode, PATTERNS.fileMode, "an octal mode like 0644");
   mustMatch("owner", i.owner, PATTERNS.userName, "a user name");
@@ -151,7 +154,7 @@ export class RemoteFileProvider implements pulumi.dynamic.ResourceProvider {
       // Only how destroy behaves changed: nothing to do on the unit.
       return { outs: { ...olds, destroyMode: news.destroyMode } };
     }
-    return { outs: await this.apply(news) };
+    return { outs: await this.apply(news, olds.changedAt) };
   }
 
   async read(id: string, props: RemoteFileOutputs): Promise<pulumi.dynamic.ReadResult> {
@@ -169,7 +172,7 @@ restore "$(dirname -- ${shq(props.path)})" ${shq(props.destroyMode)}`;
     });
   }
 
-  private async apply(i: RemoteFileInputs): Promise<RemoteFileOutputs> {
+  private async apply(i: RemoteFileInputs, changedBefore = ""): Promise<RemoteFileOutputs> {
     const step = `write ${i.path}`;
     const r = await runScript(this.connect, i, step, applyScript(i), {
       stdin: Buffer.from(i.content, "utf8"),
@@ -182,7 +185,7 @@ restore "$(dirname -- ${shq(props.path)})" ${shq(props.destroyMode)}`;
       );
     }
     const { content: _content, ...rest } = i;
-    return { ...rest, ...m };
+    return { ...rest, ...m, changedAt: r.changed === "1" ? new Date().toISOString() : changedBefore };
   }
 }
 
@@ -210,6 +213,7 @@ export interface RemoteFileArgs {
 
 /** A whole file with exact content, owner and mode; its pre-graft state is what destroy puts back. */
 export class RemoteFile extends pulumi.dynamic.Resource {
+  declare readonly changedAt: pulumi.Output<string>;
   declare readonly sha256: pulumi.Output<string>;
   declare readonly expectedOwner: pulumi.Output<string>;
 
@@ -225,6 +229,7 @@ export class RemoteFile extends pulumi.dynamic.Resource {
         ...args,
         sha256: undefined,
         liveMode: undefined,
+        changedAt: undefined,
         liveOwner: undefined,
         expectedOwner: undefined,
       },

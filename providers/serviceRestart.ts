@@ -33,6 +33,7 @@ export interface ServiceRestartOutputs extends ServiceRestartInputs {
 
 function validate(i: ServiceRestartInputs): void {
   mustMatch("unit", i.unit, PATTERNS.unit, "a unit name like magnum/0");
+  mustMatch("destroyMode", i.destroyMode, /^(rollback|remove)$/, "rollback or remove");
   mustMatch("service", i.service, PATTERNS.serviceName, "a service name");
   mustMatch("configDir", i.configDir, PATTERNS.absPath, "an absolute path");
   mustMatch("driver", i.driver, /^[A-Za-z0-9_.-]+$/, "a driver name");
@@ -144,10 +145,13 @@ export class ServiceRestartProvider implements pulumi.dynamic.ResourceProvider {
 
   async update(
     _id: string,
-    _olds: ServiceRestartOutputs,
+    olds: ServiceRestartOutputs,
     news: ServiceRestartInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
     validate(news);
+    const settingsOnly =
+      changedKeys(olds, news, ["triggers", "configDir", "driver", "settleSeconds"]).length === 0;
+    if (olds.healthy === "1" && settingsOnly) return { outs: { ...olds, destroyMode: news.destroyMode } };
     return { outs: await this.apply(news) };
   }
 

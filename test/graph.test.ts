@@ -35,9 +35,10 @@ function fakeOpenstack(world: World): void {
   fs.writeFileSync(path.join(dir, "rules.json"), JSON.stringify(world.rules));
   const script = `#!/bin/bash
 echo "$* OS_PROJECT_ID=\${OS_PROJECT_ID:-} OS_PROJECT_NAME=\${OS_PROJECT_NAME:-unset}" >> ${dir}/openstack.log
-case "$1 $2 $3" in
-  "security group rule") cat ${dir}/rules.json ;;
-  "coe cluster show") echo HEALTHY ;;
+case "$1 $2 $3 $4" in
+  "security group rule list") cat ${dir}/rules.json ;;
+  "security group rule show") jq -c --arg id "$5" '.[] | select(.ID == $id) | {id: .ID, description: (.Description // "")}' ${dir}/rules.json ;;
+  "coe cluster show "*) echo HEALTHY ;;
   *) echo "unexpected: $*" >&2; exit 2 ;;
 esac
 `;
@@ -213,6 +214,22 @@ describe("resource graph under mocks", function () {
     assert.ok(
       warnings.some((w) => w.includes("r-wide") && w.includes("magnum/1") && w.includes("tightened")),
     );
+  });
+
+  it("keeps managing its own rule (by description) instead of adopting it", async () => {
+    const rules = [
+      {
+        ID: "r-ours",
+        "IP Protocol": "tcp",
+        Ethertype: "IPv4",
+        "IP Range": "10.12.4.76/32",
+        "Port Range": "6443:6443",
+        Description: "magnum-capi-graft: magnum/0 to the management apiserver",
+      },
+    ];
+    const own = byName((await run(world({ rules }))).registrations, "magnum-0-access-rule");
+    assert.equal(own.kind, "register");
+    assert.equal(own.importId, "r-ours");
   });
 
   it("scopes every openstack CLI call to the capi-mgmt project", async () => {

@@ -1,12 +1,12 @@
 import { spawn } from "child_process";
 import { mustMatch, PATTERNS } from "./shell";
 import {
-  ConnectionError,
+  connectionError,
   JujuTransportSpec,
   PROGRESS_PREFIX,
   RunOptions,
   RunResult,
-  TimeoutError,
+  timeoutError,
   Transport,
   UnitInfo,
 } from "./transport";
@@ -31,7 +31,7 @@ export class JujuTransport implements Transport {
     const argv = ["ssh", "-m", this.model, "--pty=false", unit, commandLine];
     const r = await this.spawnJuju(argv, `juju ssh to ${unit}`, opts);
     if (r.code === 255) {
-      throw new ConnectionError(
+      throw connectionError(
         `juju ssh to ${unit} failed with exit 255 (ssh could not connect or the connection dropped; ` +
           `the remote command may or may not have run): ${tail(r.stderr)}`,
       );
@@ -45,7 +45,7 @@ export class JujuTransport implements Transport {
       timeoutMs,
     });
     if (r.code !== 0) {
-      throw new ConnectionError(`juju status -m ${this.model} failed with exit ${r.code}: ${tail(r.stderr)}`);
+      throw connectionError(`juju status -m ${this.model} failed with exit ${r.code}: ${tail(r.stderr)}`);
     }
     const status = JSON.parse(r.stdout) as {
       applications?: Record<
@@ -75,21 +75,23 @@ export class JujuTransport implements Transport {
         if (child.pid) killGroup(child.pid);
       }, opts.timeoutMs);
       child.stdout?.on("data", (b: Buffer) => out.push(b));
-      child.stderr?.on("data", (b: Buffer) => {
-        pending += b.toString("utf8");
+      // Decoded as a stream, so a character split across two reads stays whole.
+      child.stderr?.setEncoding("utf8");
+      child.stderr?.on("data", (b: string) => {
+        pending += b;
         const lines = pending.split("\n");
         pending = lines.pop() ?? "";
         for (const line of lines) err += progressOrKeep(line, opts);
       });
       child.on("error", (e) => {
         clearTimeout(timer);
-        reject(new ConnectionError(`${what}: could not start juju (${e.message}); is juju on PATH?`));
+        reject(connectionError(`${what}: could not start juju (${e.message}); is juju on PATH?`));
       });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         if (pending) err += progressOrKeep(pending, opts);
         if (timedOut) {
-          reject(new TimeoutError(`${what} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`));
+          reject(timeoutError(`${what} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`));
           return;
         }
         const stdout = Buffer.concat(out).toString("utf8");

@@ -34,11 +34,18 @@ export interface Transport {
   describeUnit(unit: string, timeoutMs: number): Promise<UnitInfo | undefined>;
 }
 
+// Plain Errors tagged by name: subclasses of Error do not survive the closure serialization that
+// carries a dynamic provider into state.
+
 /** The unit could not be reached, or the connection dropped: the command may or may not have run. */
-export class ConnectionError extends Error {}
+export function connectionError(message: string): Error {
+  return Object.assign(new Error(message), { name: "ConnectionError" });
+}
 
 /** Our own deadline passed; the local client was killed. */
-export class TimeoutError extends Error {}
+export function timeoutError(message: string): Error {
+  return Object.assign(new Error(message), { name: "TimeoutError" });
+}
 
 /** Lines a remote script writes to stderr with this prefix are progress, not diagnostics. */
 export const PROGRESS_PREFIX = "@@progress ";

@@ -18,6 +18,10 @@ export interface Registration {
   readonly secretInputs: string[];
   readonly additionalSecretOutputs: string[];
   readonly retainOnDelete: boolean;
+  /** The `import` option: an existing resource to take over. */
+  readonly importId: string;
+  /** false for component resources and the stack. */
+  readonly custom: boolean;
   readonly id?: string;
 }
 
@@ -42,6 +46,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getRetainondelete(): boolean;
+  getImportid?(): string;
   getObject?(): { toJavaScript(): Record<string, unknown> } | undefined;
   getProperties?(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
@@ -57,7 +62,13 @@ export async function runProgram(
   const warnings: string[] = [];
   const mon: { current?: { newUrn(parent: string, type: string, name: string): string } } = {};
 
-  const record = (type: string, name: string, inputs: Record<string, unknown>, id?: string): Registration => {
+  const record = (
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    custom: boolean,
+    id?: string,
+  ): Registration => {
     const found = requests.get(`${type}::${name}`);
     if (!found || !mon.current) throw new Error(`no request recorded for ${type} ${name}`);
     const props = found.kind === "read" ? found.req.getProperties?.() : found.req.getObject?.();
@@ -73,6 +84,8 @@ export async function runProgram(
       secretInputs: Object.keys(raw).filter((k) => isSecret(raw[k])),
       additionalSecretOutputs: found.kind === "register" ? found.req.getAdditionalsecretoutputsList() : [],
       retainOnDelete: found.kind === "register" ? found.req.getRetainondelete() : false,
+      custom,
+      importId: found.kind === "register" ? (found.req.getImportid?.() ?? "") : "",
       id,
     };
     registrations.push(reg);
@@ -83,7 +96,8 @@ export async function runProgram(
     {
       newResource: async (args) => {
         try {
-          const reg = record(args.type, args.name, args.inputs as Record<string, unknown>, args.id);
+          const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
+          const reg = record(args.type, args.name, inputs, args.custom !== false, args.id);
           return await handlers.newResource(reg);
         } catch (e) {
           failures.push(e as Error);
@@ -143,6 +157,15 @@ export async function runProgram(
   }
   if (failures.length > 0) throw failures[0];
   return { registrations, outputs, warnings };
+}
+
+/** Secret inputs reach a provider unwrapped, as the SDK's dynamic-provider host hands them over. */
+function unwrapSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v === null || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  if (o[SECRET_SIG] !== undefined) return unwrapSecrets(o.value);
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
 }
 
 function isSecret(v: unknown): boolean {

@@ -1,0 +1,181 @@
+import { Registration, runProgram } from "./program";
+
+// A small stand-in for the Pulumi engine: it runs the real program under mocks and drives each
+// dynamic provider exactly as the SDK's provider host does (deserialized from the `__provider` text
+// the SDK serialized), with state kept between runs: check/diff/create/update on up, only
+// check/diff on preview, read on refresh, delete in reverse order on destroy.
+
+export type OpKind = "create" | "update" | "replace" | "same" | "read" | "delete";
+export interface Op {
+  readonly name: string;
+  readonly type: string;
+  readonly op: OpKind;
+}
+
+export interface StateEntry {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly kind: "register" | "read";
+  readonly id: string;
+  readonly inputs: Record<string, unknown>;
+  readonly outputs: Record<string, unknown>;
+  readonly retainOnDelete: boolean;
+  readonly order: number;
+}
+
+/** How native resources (their provider plugins cannot run here) are emulated. */
+export interface Natives {
+  newResource(
+    r: Registration,
+    old: StateEntry | undefined,
+    preview: boolean,
+  ): Promise<{ id: string; state: Record<string, unknown>; op: OpKind }>;
+  call(token: string, inputs: Record<string, unknown>): Promise<Record<string, unknown>>;
+  delete(e: StateEntry): Promise<void>;
+}
+
+interface DynamicProvider {
+  check?(
+    olds: unknown,
+    news: unknown,
+  ): Promise<{ inputs?: Record<string, unknown>; failures?: { property: string; reason: string }[] }>;
+  diff?(id: string, olds: unknown, news: unknown): Promise<{ changes?: boolean; replaces?: string[] }>;
+  create(inputs: unknown): Promise<{ id: string; outs?: Record<string, unknown> }>;
+  read?(id: string, props: unknown): Promise<{ id?: string; props?: Record<string, unknown> }>;
+  update?(id: string, olds: unknown, news: unknown): Promise<{ outs?: Record<string, unknown> }>;
+  delete?(id: string, props: unknown): Promise<void>;
+}
+
+const PROVIDER_KEY = "__provider";
+
+/** What the SDK's dynamic-provider host does with the serialized text. */
+export function loadProvider(text: unknown): DynamicProvider {
+  if (typeof text !== "string" || text === "")
+    throw new Error("dynamic resource without a serialized provider");
+  const requireFromString = require("require-from-string") as (code: string) => {
+    handler(): DynamicProvider;
+  };
+  return requireFromString(text).handler();
+}
+
+export class MiniEngine {
+  readonly state = new Map<string, StateEntry>();
+  private counter = 0;
+
+  constructor(private readonly natives: Natives) {}
+
+  async up(
+    config: Record<string, unknown>,
+    opts: { preview?: boolean } = {},
+  ): Promise<{ ops: Op[]; outputs: Record<string, unknown> }> {
+    const preview = opts.preview ?? false;
+    const ops: Op[] = [];
+    const seen = new Set<string>();
+    const run = await runProgram(
+      config,
+      {
+        newResource: async (r) => {
+          if (!r.custom) return { id: "", state: r.inputs };
+          seen.add(r.urn);
+          const old = this.state.get(r.urn);
+          const res = r.type.startsWith("pulumi-nodejs:dynamic")
+            ? await this.dynamic(r, old, preview)
+            : await this.natives.newResource(r, old, preview);
+          ops.push({ name: r.name, type: r.type, op: res.op });
+          if (!preview) {
+            this.state.set(r.urn, {
+              urn: r.urn,
+              type: r.type,
+              name: r.name,
+              kind: r.kind,
+              id: res.id,
+              inputs: r.inputs,
+              outputs: res.state,
+              retainOnDelete: r.retainOnDelete,
+              order: old?.order ?? this.counter++,
+            });
+          }
+          return { id: res.id, state: res.state };
+        },
+        call: (token, inputs) => this.natives.call(token, inputs),
+      },
+      { preview },
+    );
+    if (!preview) {
+      const gone = [...this.state.values()].filter((e) => !seen.has(e.urn));
+      ops.push(...(await this.deleteAll(gone)));
+    }
+    return { ops, outputs: run.outputs };
+  }
+
+  /** Re-measures every dynamic resource; returns the names whose recorded state changed. */
+  async refresh(): Promise<string[]> {
+    const drifted: string[] = [];
+    for (const e of this.state.values()) {
+      if (!e.type.startsWith("pulumi-nodejs:dynamic")) continue;
+      const provider = loadProvider(e.outputs[PROVIDER_KEY]);
+      if (!provider.read) continue;
+      const r = await provider.read(e.id, e.outputs);
+      const props = { ...(r.props ?? {}), [PROVIDER_KEY]: e.outputs[PROVIDER_KEY] };
+      if (JSON.stringify(props) !== JSON.stringify(e.outputs)) drifted.push(e.name);
+      this.state.set(e.urn, { ...e, outputs: props });
+    }
+    return drifted;
+  }
+
+  async destroy(): Promise<Op[]> {
+    return this.deleteAll([...this.state.values()]);
+  }
+
+  private async deleteAll(entries: StateEntry[]): Promise<Op[]> {
+    const ops: Op[] = [];
+    for (const e of entries.sort((a, b) => b.order - a.order)) {
+      if (e.kind === "register" && !e.retainOnDelete) {
+        if (e.type.startsWith("pulumi-nodejs:dynamic")) {
+          // delete runs the provider code saved in state, not the current code
+          const provider = loadProvider(e.outputs[PROVIDER_KEY]);
+          await provider.delete?.(e.id, e.outputs);
+        } else {
+          await this.natives.delete(e);
+        }
+      }
+      this.state.delete(e.urn);
+      ops.push({ name: e.name, type: e.type, op: "delete" });
+    }
+    return ops;
+  }
+
+  private async dynamic(r: Registration, old: StateEntry | undefined, preview: boolean) {
+    const news = r.inputs;
+    const provider = loadProvider(news[PROVIDER_KEY]);
+    const checked = provider.check ? await provider.check(old?.inputs ?? {}, news) : { inputs: news };
+    if (checked.failures && checked.failures.length > 0) {
+      throw new Error(`${r.name}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+    }
+    const inputs = { ...(checked.inputs ?? news), [PROVIDER_KEY]: news[PROVIDER_KEY] };
+    const withProvider = (outs: Record<string, unknown> | undefined) => ({
+      ...(outs ?? {}),
+      [PROVIDER_KEY]: news[PROVIDER_KEY],
+    });
+    if (!old) {
+      if (preview) return { id: "", state: inputs, op: "create" as const };
+      const c = await provider.create(inputs);
+      return { id: c.id, state: withProvider(c.outs), op: "create" as const };
+    }
+    const d = provider.diff ? await provider.diff(old.id, old.outputs, inputs) : { changes: true };
+    if (!d.changes) return { id: old.id, state: old.outputs, op: "same" as const };
+    const replace = (d.replaces ?? []).length > 0;
+    if (preview)
+      return { id: old.id, state: old.outputs, op: replace ? ("replace" as const) : ("update" as const) };
+    if (replace) {
+      await loadProvider(old.outputs[PROVIDER_KEY]).delete?.(old.id, old.outputs);
+      const c = await provider.create(inputs);
+      return { id: c.id, state: withProvider(c.outs), op: "replace" as const };
+    }
+    if (!provider.update)
+      throw new Error(`${r.name}: an in-place change without update would lose the outputs`);
+    const u = await provider.update(old.id, old.outputs, inputs);
+    return { id: old.id, state: withProvider(u.outs), op: "update" as const };
+  }
+}

@@ -1,0 +1,322 @@
+import { strict as assert } from "assert";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import { MiniEngine, Op } from "./harness/engine";
+import { Lab } from "./sim/lab";
+import { SimUnit } from "./sim/unit/simUnit";
+
+// Whole lifecycles through the real providers (serialized and loaded back as the SDK host does)
+// against simulated conductor units: every runbook GATE is checked on the unit itself.
+
+const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
+const mutations = (ops: Op[]) =>
+  ops.filter((o) => o.op !== "same" && o.op !== "read").map((o) => `${o.name}:${o.op}`);
+
+async function onUnit(u: SimUnit, script: string): Promise<string> {
+  const r = await u.sh(script, { user: "root" });
+  return r.stdout.trim();
+}
+
+/** The runbook's gates, measured on the unit. */
+async function assertGrafted(lab: Lab, u: SimUnit): Promise<void> {
+  const kubeconfig = fs.readFileSync(lab.kubeconfigPath);
+  assert.equal(
+    sha((await u.readFile("/etc/magnum/kubeconfig")) ?? ""),
+    sha(kubeconfig),
+    "kubeconfig byte-exact",
+  );
+  assert.deepEqual(await u.stat("/etc/magnum/kubeconfig"), {
+    mode: "0600",
+    owner: "magnum",
+    group: "magnum",
+  });
+  assert.equal(await onUnit(u, "python3 -m pip show magnum-capi-helm | sed -n 's/^Version: //p'"), "1.4.0");
+  const dropIn = String(await u.readFile("/etc/magnum/magnum.conf.d/00-capi-helm.conf"));
+  assert.match(dropIn, /^default_helm_chart_version = 0\.25\.1$/m);
+  assert.match(dropIn, /^api_resources = \{\}$/m);
+  assert.deepEqual(await u.stat("/etc/magnum/magnum.conf.d/00-capi-helm.conf"), {
+    mode: "0644",
+    owner: "root",
+    group: "root",
+  });
+  const showArgs = (await u.sh("/etc/init.d/magnum-conductor show-args", { user: "ubuntu" })).stdout;
+  assert.ok(
+    showArgs.includes("--config-file=/etc/magnum/magnum.conf") &&
+      showArgs.includes("--config-dir /etc/magnum/magnum.conf.d"),
+  );
+  assert.equal(await onUnit(u, "systemctl is-active magnum-conductor"), "active");
+  assert.match(
+    await onUnit(u, "ps -ww -C magnum-conductor -o args="),
+    /--config-dir \/etc\/magnum\/magnum\.conf\.d/,
+  );
+  assert.match(await onUnit(u, "magnum-driver-manage list-drivers"), /k8s_capi_helm_v1/);
+  assert.match(await onUnit(u, "helm version --short"), /^v3\.17\.3/);
+  assert.equal(
+    await onUnit(u, "grep -rlF capi-mgmt-admin /tmp || true"),
+    "",
+    "no kubeconfig copy in the unit's /tmp",
+  );
+}
+
+describe("lifecycle against a simulated conductor", function () {
+  this.timeout(600_000);
+
+  describe("fresh graft, no-op, preview, drift, rollback", () => {
+    let lab: Lab;
+    let engine: MiniEngine;
+    let original: Record<string, Buffer | undefined>;
+    const output: string[] = [];
+    const originalLog = console.log;
+
+    before(async () => {
+      lab = await Lab.start({
+        units: [{ etcDefault: "# site tuning kept by the graft\nexport OS_DEBUG=0\n" }],
+      });
+      engine = lab.engine();
+      const u = lab.units[0];
+      original = {
+        etcDefault: await u.readFile("/etc/default/magnum-conductor"),
+        magnumConf: await u.readFile("/etc/magnum/magnum.conf"),
+      };
+      console.log = (...a: unknown[]) => output.push(a.join(" "));
+    });
+    after(async () => {
+      console.log = originalLog;
+      await lab?.stop();
+    });
+
+    it("converges to the runbook's end state and opens the /32 rule", async () => {
+      const r = await engine.up(lab.config());
+      await assertGrafted(lab, lab.units[0]);
+      const rules = await lab.cloud.rules("capi-mgmt-sg");
+      assert.ok(
+        rules.some(
+          (x) =>
+            x.remote_ip_prefix === "10.12.4.76/32" &&
+            x.port_range_min === Number(new URL(lab.cloud.kubeServer).port),
+        ),
+      );
+      const out = r.outputs.conductors as Record<string, Record<string, unknown>>;
+      assert.deepEqual(
+        { v: out["magnum/0"].driverVersion, d: out["magnum/0"].drivers, c: out["magnum/0"].configDirLive },
+        { v: "1.4.0", d: "k8s_capi_helm_v1", c: true },
+      );
+      const etc = String(await lab.units[0].readFile("/etc/default/magnum-conductor"));
+      assert.ok(etc.startsWith(String(original.etcDefault)), "others' lines kept, block appended");
+    });
+
+    it("makes no remote mutation and keeps the daemon on a second up", async () => {
+      const pid = await lab.units[0].daemonPid();
+      const since = Date.now();
+      const r = await engine.up(lab.config());
+      assert.deepEqual(mutations(r.ops), []);
+      assert.equal(await lab.units[0].daemonPid(), pid);
+      assert.equal((await lab.juju.calls()).filter((c) => c.start >= since).length, 0, "no juju call at all");
+    });
+
+    it("previews a config change without touching the unit", async () => {
+      const since = Date.now();
+      const r = await engine.up(lab.config({ chartVersion: "0.26.0" }), { preview: true });
+      assert.deepEqual(mutations(r.ops).sort(), [
+        "magnum-0-access-auth-proof:update",
+        "magnum-0-access-tcp:update",
+        "magnum-0-config-drop-in:update",
+        "magnum-0-preflight-egress:update",
+        "magnum-0-preflight-unit:update",
+      ]);
+      assert.equal(
+        (await lab.juju.calls()).filter((c) => c.start >= since).length,
+        0,
+        "preview made no juju call",
+      );
+      assert.match(
+        String(await lab.units[0].readFile("/etc/magnum/magnum.conf.d/00-capi-helm.conf")),
+        /0\.25\.1/,
+      );
+    });
+
+    it("sees a charm-style rewrite of /etc/default on refresh and repairs it on up", async () => {
+      await lab.units[0].writeFile("/etc/default/magnum-conductor", "# rewritten by a hook\n");
+      const drifted = await engine.refresh();
+      assert.ok(drifted.includes("magnum-0-config-daemon-args"), drifted.join(", "));
+      const r = await engine.up(lab.config());
+      assert.ok(mutations(r.ops).includes("magnum-0-config-daemon-args:update"));
+      assert.ok(mutations(r.ops).includes("magnum-0-service-restart:update"));
+      await assertGrafted(lab, lab.units[0]);
+      assert.ok(
+        String(await lab.units[0].readFile("/etc/default/magnum-conductor")).startsWith(
+          "# rewritten by a hook\n",
+        ),
+      );
+    });
+
+    it("rolls back on destroy: 1.3.0 pinned, pre-graft files byte-exact, holding state kept, active", async () => {
+      await engine.destroy();
+      const u = lab.units[0];
+      assert.equal(
+        await onUnit(u, "python3 -m pip show magnum-capi-helm | sed -n 's/^Version: //p'"),
+        "1.3.0",
+      );
+      assert.deepEqual(await u.readFile("/etc/default/magnum-conductor"), original.etcDefault);
+      assert.deepEqual(await u.readFile("/etc/magnum/magnum.conf"), original.magnumConf);
+      assert.ok(await u.readFile("/etc/magnum/kubeconfig"), "kubeconfig kept for the 1.3.0 holding state");
+      assert.ok(await u.readFile("/etc/magnum/magnum.conf.d/00-capi-helm.conf"), "drop-in kept");
+      assert.equal(await onUnit(u, "systemctl is-active magnum-conductor"), "active");
+      assert.match(await onUnit(u, "magnum-driver-manage list-drivers"), /k8s_capi_helm_v1/);
+      assert.ok(
+        (await lab.cloud.rules("capi-mgmt-sg")).some((x) => x.remote_ip_prefix === "10.12.4.76/32"),
+        "rule stays",
+      );
+    });
+
+    it("never logged the kubeconfig or the trustee password", async () => {
+      const kubeconfig = fs.readFileSync(lab.kubeconfigPath, "utf8");
+      const token = /token: (\S+)/.exec(kubeconfig)?.[1] ?? "";
+      const password = /trustee_domain_admin_password = (\S+)/.exec(String(original.magnumConf))?.[1] ?? "";
+      assert.ok(token.length > 8 && password.length > 4);
+      const calls = JSON.stringify(await lab.juju.calls());
+      for (const secret of [token, password]) {
+        assert.ok(!output.join("\n").includes(secret));
+        assert.ok(!calls.includes(secret), "secret in a juju argv");
+      }
+    });
+  });
+
+  describe("existing graft from 1.3.0, health and smoke test, then remove", () => {
+    let lab: Lab;
+    let engine: MiniEngine;
+
+    before(async () => {
+      lab = await Lab.start({
+        units: [{ preinstalledDriver: "1.3.0" }],
+        clusters: ["capi-test-1"],
+        templates: ["capi-k8s-v1-32"],
+      });
+      engine = lab.engine();
+    });
+    after(async () => lab?.stop());
+
+    it("goes from UNHEALTHY on 1.3.0 to HEALTHY on 1.4.0 and passes the smoke test", async () => {
+      const r = await engine.up(
+        lab.config({
+          healthCheckCluster: "capi-test-1",
+          healthPollIntervalSeconds: 2,
+          smokeTest: {
+            template: "capi-k8s-v1-32",
+            keypair: "capi-mgmt-key",
+            masterCount: 1,
+            nodeCount: 1,
+            timeoutMinutes: 2,
+          },
+        }),
+      );
+      await assertGrafted(lab, lab.units[0]);
+      const out = r.outputs.conductors as Record<string, Record<string, unknown>>;
+      assert.equal(out["magnum/0"].health, "HEALTHY");
+      assert.ok(mutations(r.ops).includes("acceptance-smoke-test:create"));
+    });
+
+    it("undoes everything on a remove-mode destroy", async () => {
+      await engine.up(
+        lab.config({
+          destroyMode: "remove",
+          healthCheckCluster: "capi-test-1",
+          healthPollIntervalSeconds: 2,
+        }),
+      );
+      await engine.destroy();
+      const u = lab.units[0];
+      assert.equal(
+        await onUnit(
+          u,
+          "python3 -m pip show magnum-capi-helm >/dev/null 2>&1 && echo installed || echo absent",
+        ),
+        "absent",
+      );
+      for (const p of [
+        "/etc/magnum/kubeconfig",
+        "/etc/magnum/magnum.conf.d",
+        "/etc/default/magnum-conductor",
+        "/usr/local/bin/helm",
+      ]) {
+        assert.equal(await onUnit(u, `test -e ${p} && echo present || echo absent`), "absent", p);
+      }
+      assert.equal(await onUnit(u, "systemctl is-active magnum-conductor"), "active");
+      assert.ok(
+        !(await lab.cloud.rules("capi-mgmt-sg")).some((x) => x.remote_ip_prefix === "10.12.4.76/32"),
+        "rule deleted",
+      );
+    });
+  });
+
+  describe("gates and faults", () => {
+    let lab: Lab;
+
+    before(async () => {
+      lab = await Lab.start({ units: [{}] });
+    });
+    after(async () => lab?.stop());
+
+    it("stops at the egress check before any change, naming the unit and the codes", async () => {
+      const engine = lab.engine();
+      await assert.rejects(
+        engine.up(lab.config({ egressCheckUrls: ["http://127.0.0.1:9/simple/"] })),
+        /egress check on magnum\/0: expected an HTTP answer from every egress URL; saw http:\/\/127\.0\.0\.1:9\/simple\/:000/,
+      );
+      assert.equal(
+        await onUnit(lab.units[0], "test -e /etc/magnum/kubeconfig && echo present || echo absent"),
+        "absent",
+      );
+      assert.equal((await lab.cloud.rules("capi-mgmt-sg")).length, 2, "no rule added");
+    });
+
+    it("refuses an empty kubeconfig transfer, leaving no file, and converges on the next up", async () => {
+      const engine = lab.engine();
+      await lab.juju.setKnobs({ dropStdinOnCall: 4 });
+      await assert.rejects(
+        engine.up(lab.config()),
+        /write \/etc\/magnum\/kubeconfig on magnum\/0: expected a payload of sha256 [0-9a-f]{64}; saw sha256 e3b0c442/,
+      );
+      assert.equal(
+        await onUnit(lab.units[0], "test -e /etc/magnum/kubeconfig && echo present || echo absent"),
+        "absent",
+      );
+      await lab.juju.setKnobs({});
+      await engine.up(lab.config());
+      await assertGrafted(lab, lab.units[0]);
+      await engine.destroy();
+    });
+
+    it("converges after the connection drops once the pip install has run", async () => {
+      const engine = lab.engine();
+      await lab.juju.setKnobs({ exit255AfterRunOnCall: 7 });
+      await assert.rejects(
+        engine.up(lab.config({ destroyMode: "remove" })),
+        /on magnum\/0: juju ssh to magnum\/0 failed with exit 255/,
+      );
+      await lab.juju.setKnobs({});
+      await engine.up(lab.config({ destroyMode: "remove" }));
+      await assertGrafted(lab, lab.units[0]);
+      await engine.destroy();
+      assert.equal(await onUnit(lab.units[0], "systemctl is-active magnum-conductor"), "active");
+    });
+
+    it("puts /etc/default back when show-args breaks, and never restarts", async () => {
+      const engine = lab.engine();
+      const u = lab.units[0];
+      await u.writeFile("/etc/default/openstack", "exit 1\n");
+      const pid = await u.daemonPid();
+      await assert.rejects(
+        engine.up(lab.config({ destroyMode: "remove" })),
+        /block in \/etc\/default\/magnum-conductor on magnum\/0: expected show-args showing/,
+      );
+      assert.equal(
+        await onUnit(u, "test -e /etc/default/magnum-conductor && echo present || echo absent"),
+        "absent",
+      );
+      assert.equal(await u.daemonPid(), pid, "no restart happened");
+      await onUnit(u, "rm -f /etc/default/openstack");
+      await engine.destroy();
+    });
+  });
+});

@@ -1,0 +1,173 @@
+import assert from "assert/strict";
+import { HelmBinaryInputs, HelmBinaryOutputs, HelmBinaryProvider } from "../../providers/helmBinary";
+import {
+  FakeTransport,
+  itReportsFailuresOf,
+  JUJU,
+  noIo,
+  ok,
+  parseErrors,
+  scriptOf,
+  UNIT,
+  UNKNOWN,
+  valueOf,
+} from "./fakeTransport";
+
+const inputs: HelmBinaryInputs = {
+  transport: JUJU,
+  unit: UNIT,
+  version: "v3.17.3",
+  tarballUrl: "https://get.helm.sh/helm-v3.17.3-linux-amd64.tar.gz",
+  tarballSha256: "ee88b3c851ae6466a3de507f7be73fe94d54cbf2987cbaa3d1a3832ea331f2cd",
+  installPath: "/usr/local/bin/helm",
+  destroyMode: "rollback",
+};
+const outputs: HelmBinaryOutputs = { ...inputs, liveVersion: "v3.17.3+ge4da497" };
+const liveReply = ok({ changed: "1", version: outputs.liveVersion, path: inputs.installPath });
+
+describe("HelmBinaryProvider", () => {
+  describe("check", () => {
+    const p = new HelmBinaryProvider(noIo);
+
+    it("passes valid inputs through, and an unpinned tarball", async () => {
+      assert.deepEqual(await p.check(inputs, inputs), { inputs });
+      const news = { ...inputs, tarballSha256: "" };
+      assert.deepEqual(await p.check(inputs, news), { inputs: news });
+    });
+
+    for (const [key, value] of [
+      ["unit", "magnum/0; rm -rf /"],
+      ["version", "v3.17.3; reboot"],
+      ["version", "3.17.3"],
+      ["installPath", "/usr/local/bin/my helm"],
+      ["tarballUrl", "https://get.helm.sh/helm v3.tar.gz"],
+      ["tarballUrl", "ftp://get.helm.sh/helm.tar.gz"],
+      ["tarballSha256", "$(reboot)"],
+    ]) {
+      it(`reports ${key}=${JSON.stringify(value)} as a failure`, async () => {
+        const r = await p.check(inputs, { ...inputs, [key]: value });
+        assert.equal(r.inputs, undefined);
+        assert.match(r.failures?.[0].reason ?? "", new RegExp(key));
+      });
+    }
+  });
+
+  describe("diff", () => {
+    const p = new HelmBinaryProvider(noIo);
+
+    it("sees no change when the unit runs the version, build suffix and all", async () => {
+      const d = await p.diff("id", outputs, inputs);
+      assert.deepEqual(d, { changes: false, replaces: [], deleteBeforeReplace: true });
+    });
+
+    for (const [key, value] of [
+      ["version", "v3.18.0"],
+      ["version", UNKNOWN],
+      ["tarballUrl", "https://mirror.example.org/helm.tar.gz"],
+      ["tarballSha256", ""],
+      ["destroyMode", "remove"],
+    ]) {
+      it(`changes in place for ${key}=${JSON.stringify(value)}`, async () => {
+        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
+        assert.equal(d.changes, true);
+        assert.deepEqual(d.replaces, []);
+      });
+    }
+
+    for (const [key, value] of [
+      ["unit", "magnum/1"],
+      ["installPath", "/usr/bin/helm"],
+    ]) {
+      it(`replaces for ${key}=${value}`, async () => {
+        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
+        assert.deepEqual(d.replaces, [key]);
+      });
+    }
+
+    for (const live of ["", "v3.16.0+gabc", "v3.17.30"]) {
+      it(`sees drift when read found helm ${JSON.stringify(live)}`, async () => {
+        const d = await p.diff("id", { ...outputs, liveVersion: live }, inputs);
+        assert.equal(d.changes, true);
+      });
+    }
+  });
+
+  describe("create", () => {
+    it("installs in one call without stdin and returns the live version", async () => {
+      const t = new FakeTransport(() => liveReply);
+      const r = await new HelmBinaryProvider(t.connect).create(inputs);
+      assert.equal(t.calls.length, 1);
+      assert.equal(t.calls[0].opts.stdin, undefined);
+      assert.equal(r.id, `${UNIT}:/usr/local/bin/helm`);
+      assert.deepEqual(r.outs, outputs);
+    });
+
+    it("keeps a URL with quotes and $(...) literal in a script that parses", async () => {
+      const tarballUrl = `https://get.helm.sh/it's"$(reboot)".tar.gz`;
+      const news = { ...inputs, tarballUrl };
+      assert.deepEqual(await new HelmBinaryProvider(noIo).check(inputs, news), { inputs: news });
+      const t = new FakeTransport(() => liveReply);
+      await new HelmBinaryProvider(t.connect).create(news);
+      const script = scriptOf(t.calls[0]);
+      assert.equal(parseErrors(script), "");
+      assert.equal(valueOf(script, "measure()", "url"), tarballUrl);
+      assert.equal(valueOf(script, "measure()", "sha"), inputs.tarballSha256);
+      assert.equal(valueOf(script, "measure()", "dest"), inputs.installPath);
+    });
+
+    itReportsFailuresOf("helm v3.17.3", (t) => new HelmBinaryProvider(t.connect).create(inputs), "version");
+  });
+
+  describe("update", () => {
+    for (const [key, value] of [
+      ["destroyMode", "remove"],
+      ["tarballUrl", "https://mirror.example.org/helm.tar.gz"],
+    ]) {
+      it(`touches nothing when the version is live and only ${key} changed`, async () => {
+        const r = await new HelmBinaryProvider(noIo).update("id", outputs, { ...inputs, [key]: value });
+        assert.deepEqual(r.outs, { ...outputs, [key]: value });
+      });
+    }
+
+    it("installs in one call when the version changed", async () => {
+      const t = new FakeTransport(() => ok({ version: "v3.18.0" }));
+      const r = await new HelmBinaryProvider(t.connect).update("id", outputs, {
+        ...inputs,
+        version: "v3.18.0",
+      });
+      assert.equal(t.calls.length, 1);
+      assert.equal(r.outs.liveVersion, "v3.18.0");
+    });
+  });
+
+  describe("read", () => {
+    it("re-measures in one call without stdin", async () => {
+      const t = new FakeTransport(() => ok({ version: "", path: "" }));
+      const r = await new HelmBinaryProvider(t.connect).read("id", outputs);
+      assert.equal(t.calls.length, 1);
+      assert.equal(t.calls[0].opts.stdin, undefined);
+      assert.equal(parseErrors(scriptOf(t.calls[0])), "");
+      assert.deepEqual(r.props, { ...outputs, liveVersion: "" });
+    });
+
+    itReportsFailuresOf(
+      "measure helm",
+      (t) => new HelmBinaryProvider(t.connect).read("id", outputs),
+      "version",
+    );
+  });
+
+  describe("delete", () => {
+    for (const mode of ["rollback", "remove"] as const) {
+      it(`restores the install path in ${mode} mode, in one call`, async () => {
+        const t = new FakeTransport(() => ok({}));
+        await new HelmBinaryProvider(t.connect).delete("id", { ...outputs, destroyMode: mode });
+        assert.equal(t.calls.length, 1);
+        assert.equal(t.calls[0].opts.stdin, undefined);
+        const script = scriptOf(t.calls[0]);
+        assert.equal(parseErrors(script), "");
+        assert.ok(script.endsWith(`\nrestore '/usr/local/bin/helm' '${mode}'\n`), script.slice(-80));
+      });
+    }
+  });
+});

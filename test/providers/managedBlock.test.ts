@@ -1,0 +1,249 @@
+import assert from "assert/strict";
+import { chmodSync, readFileSync, writeFileSync } from "fs";
+import { join } from "path";
+import { sha256 } from "../../providers/diffing";
+import { ManagedBlockInputs, ManagedBlockOutputs, ManagedBlockProvider } from "../../providers/managedBlock";
+import { parseResults } from "../../providers/remote";
+import {
+  FakeTransport,
+  itReportsFailuresOf,
+  JUJU,
+  NASTY,
+  noIo,
+  ok,
+  parseErrors,
+  runLocally,
+  scriptOf,
+  tempDirPerTest,
+  UNIT,
+  UNKNOWN,
+  valueOf,
+} from "./fakeTransport";
+
+const CONFIG_DIR = "--config-dir /etc/magnum/magnum.conf.d";
+
+const inputs: ManagedBlockInputs = {
+  transport: JUJU,
+  unit: UNIT,
+  path: "/etc/default/magnum-conductor",
+  block: `DAEMON_ARGS="$DAEMON_ARGS ${CONFIG_DIR}"`,
+  marker: "magnum-capi-graft",
+  initScript: "/etc/init.d/magnum-conductor",
+  showArgsMustContain: [CONFIG_DIR],
+  destroyMode: "rollback",
+};
+
+const blockSha = (block: string) => sha256(`${block}\n`);
+const outputs: ManagedBlockOutputs = {
+  ...inputs,
+  liveBlockSha: blockSha(inputs.block),
+  showArgsOk: "1",
+  showArgs: `--config-file /etc/magnum/magnum.conf ${CONFIG_DIR}`,
+  changedAt: "",
+};
+const liveReply = ok({
+  changed: "1",
+  show_args: outputs.showArgs,
+  block_sha: outputs.liveBlockSha,
+  show_args_ok: "1",
+});
+
+/** The script delete sends, checking it is the only call and has no stdin. */
+async function deleteScript(destroyMode: "rollback" | "remove", o = outputs): Promise<string> {
+  const t = new FakeTransport(() => ok({}));
+  await new ManagedBlockProvider(t.connect).delete("id", { ...o, destroyMode });
+  assert.equal(t.calls.length, 1);
+  assert.equal(t.calls[0].opts.stdin, undefined);
+  return scriptOf(t.calls[0]);
+}
+
+describe("ManagedBlockProvider", () => {
+  describe("check", () => {
+    const p = new ManagedBlockProvider(noIo);
+
+    it("passes valid inputs through", async () => {
+      assert.deepEqual(await p.check(inputs, inputs), { inputs });
+    });
+
+    for (const [key, value] of [
+      ["unit", "magnum/0; rm -rf /"],
+      ["path", "/etc/default/$(reboot)"],
+      ["initScript", "/etc/init.d/magnum conductor"],
+      ["marker", "graft'; reboot; '"],
+      ["block", "A=1\r\nB=2"],
+    ]) {
+      it(`reports ${key}=${JSON.stringify(value)} as a failure`, async () => {
+        const r = await p.check(inputs, { ...inputs, [key]: value });
+        assert.equal(r.inputs, undefined);
+        assert.match(r.failures?.[0].reason ?? "", new RegExp(key));
+      });
+    }
+  });
+
+  describe("diff", () => {
+    const p = new ManagedBlockProvider(noIo);
+
+    it("sees no change when the unit matches the inputs", async () => {
+      const d = await p.diff("id", outputs, inputs);
+      assert.deepEqual(d, { changes: false, replaces: [], deleteBeforeReplace: true });
+    });
+
+    for (const [key, value] of [
+      ["block", "A=1"],
+      ["block", UNKNOWN],
+      ["initScript", "/etc/init.d/other"],
+      ["showArgsMustContain", [CONFIG_DIR, "--debug"]],
+      ["showArgsMustContain", [UNKNOWN]],
+      ["destroyMode", "remove"],
+    ] as const) {
+      it(`changes in place for ${key}=${JSON.stringify(value)}`, async () => {
+        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
+        assert.equal(d.changes, true);
+        assert.deepEqual(d.replaces, []);
+      });
+    }
+
+    for (const [key, value] of [
+      ["unit", "magnum/1"],
+      ["path", "/etc/default/other"],
+      ["marker", "other"],
+    ]) {
+      it(`replaces for ${key}=${value}`, async () => {
+        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
+        assert.deepEqual(d.replaces, [key]);
+      });
+    }
+
+    for (const [key, value] of [
+      ["liveBlockSha", "absent"],
+      ["showArgsOk", "0"],
+    ]) {
+      it(`sees drift when read found ${key}=${value}`, async () => {
+        const d = await p.diff("id", { ...outputs, [key]: value }, inputs);
+        assert.equal(d.changes, true);
+        assert.deepEqual(d.replaces, []);
+      });
+    }
+  });
+
+  describe("create", () => {
+    it("writes in one call without stdin and returns what it measured", async () => {
+      const t = new FakeTransport(() => liveReply);
+      const r = await new ManagedBlockProvider(t.connect).create(inputs);
+      assert.equal(t.calls.length, 1);
+      assert.equal(t.calls[0].opts.stdin, undefined);
+      assert.equal(r.id, `${UNIT}:${inputs.path}#${inputs.marker}`);
+      assert.match(String(r.outs?.changedAt), /^\d{4}-\d\d-\d\dT/, "a real write moves changedAt");
+      assert.deepEqual({ ...r.outs, changedAt: "" }, outputs);
+    });
+
+    it("keeps hostile block text literal in a script that parses", async () => {
+      const t = new FakeTransport(() => liveReply);
+      await new ManagedBlockProvider(t.connect).create({ ...inputs, block: NASTY }).catch(() => 0);
+      const script = scriptOf(t.calls[0]);
+      assert.equal(parseErrors(script), "");
+      assert.equal(valueOf(script, "end=", "begin"), `# BEGIN ${inputs.marker}`);
+    });
+
+    it("fails when show-args does not verify after writing", async () => {
+      const t = new FakeTransport(() => ok({ ...parseResults(liveReply.stdout), show_args_ok: "0" }));
+      await assert.rejects(
+        new ManagedBlockProvider(t.connect).create(inputs),
+        /did not verify after writing/,
+      );
+    });
+
+    itReportsFailuresOf(
+      `block in ${inputs.path}`,
+      (t) => new ManagedBlockProvider(t.connect).create(inputs),
+      "block_sha",
+    );
+  });
+
+  describe("update", () => {
+    it("touches nothing when only destroyMode changed", async () => {
+      const news = { ...inputs, destroyMode: "remove" as const };
+      const r = await new ManagedBlockProvider(noIo).update("id", outputs, news);
+      assert.deepEqual(r.outs, { ...outputs, destroyMode: "remove" });
+    });
+
+    it("rewrites the block in one call when it changed", async () => {
+      const t = new FakeTransport(() =>
+        ok({ ...parseResults(liveReply.stdout), block_sha: blockSha("A=1") }),
+      );
+      const r = await new ManagedBlockProvider(t.connect).update("id", outputs, { ...inputs, block: "A=1" });
+      assert.equal(t.calls.length, 1);
+      assert.equal(r.outs.liveBlockSha, blockSha("A=1"));
+    });
+  });
+
+  describe("read", () => {
+    it("re-measures in one call without stdin", async () => {
+      const t = new FakeTransport(() => ok({ block_sha: "absent", show_args_ok: "0", show_args: "" }));
+      const r = await new ManagedBlockProvider(t.connect).read("id", outputs);
+      assert.equal(t.calls.length, 1);
+      assert.equal(t.calls[0].opts.stdin, undefined);
+      assert.equal(parseErrors(scriptOf(t.calls[0])), "");
+      assert.deepEqual(r.props, { ...outputs, liveBlockSha: "absent", showArgsOk: "0", showArgs: "" });
+    });
+  });
+
+  describe("delete", () => {
+    it("restores the snapshot on rollback and cuts the block out on remove", async () => {
+      const rollback = await deleteScript("rollback");
+      const remove = await deleteScript("remove");
+      assert.equal(parseErrors(rollback), "");
+      assert.equal(parseErrors(remove), "");
+      assert.match(rollback, /\nrestore '\/etc\/default\/magnum-conductor' rollback\n$/);
+      assert.doesNotMatch(rollback, /has_block "\$path"/);
+      assert.match(remove, /if has_block "\$path"; then/);
+      assert.doesNotMatch(remove, /\nrestore /);
+    });
+  });
+
+  describe("the apply script, run here", () => {
+    const tmp = tempDirPerTest();
+
+    /** Runs the apply script against a file holding `before`, with an init script whose show-args prints `shows`. */
+    async function apply(i: Partial<ManagedBlockInputs>, before: string, shows: string) {
+      const initScript = join(tmp(), "init");
+      writeFileSync(initScript, `#!/bin/bash\n[ "$1" = show-args ] && printf '%s\\n' '${shows}'\n`);
+      chmodSync(initScript, 0o755);
+      const path = join(tmp(), "magnum-conductor");
+      writeFileSync(path, before);
+      const t = new FakeTransport(() => liveReply);
+      const o = { ...outputs, initScript, path, ...i };
+      await new ManagedBlockProvider(t.connect).create(o).catch(() => 0);
+      const r = runLocally(scriptOf(t.calls[0]), join(tmp(), "state"));
+      return { r, results: parseResults(r.stdout), after: readFileSync(path, "utf8"), o };
+    }
+
+    it("replaces the block in place, keeps the rest, and measures the digest diff expects", async () => {
+      const block = `${inputs.block}\n# ${NASTY}`;
+      const before = `A=1\n# BEGIN ${inputs.marker}\nold\n# END ${inputs.marker}\nB=2\n`;
+      const { r, results, after } = await apply({ block }, before, `-x ${CONFIG_DIR}`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(after, `A=1\n# BEGIN ${inputs.marker}\n${block}\n# END ${inputs.marker}\nB=2\n`);
+      assert.equal(results.block_sha, blockSha(block));
+      assert.equal(results.show_args_ok, "1");
+    });
+
+    it("puts the file back and names the missing show-args value literally when the gate fails", async () => {
+      const { r, results, after } = await apply({ showArgsMustContain: [NASTY] }, "A=1\n", "-x");
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(after, "A=1\n");
+      assert.equal(results["fail.expected"], `show-args showing ${NASTY}`);
+    });
+
+    for (const mode of ["rollback", "remove"] as const) {
+      it(`gives the file back as it was on delete in ${mode} mode`, async () => {
+        const { r, after, o } = await apply({}, "A=1\n", CONFIG_DIR);
+        assert.equal(r.code, 0, r.stderr);
+        assert.notEqual(after, "A=1\n");
+        const d = runLocally(await deleteScript(mode, o), join(tmp(), "state"));
+        assert.equal(d.code, 0, d.stderr);
+        assert.equal(readFileSync(o.path, "utf8"), "A=1\n");
+      });
+    }
+  });
+});

@@ -1,0 +1,280 @@
+import assert from "assert/strict";
+import { readFileSync, statSync, writeFileSync } from "fs";
+import { join } from "path";
+import { sha256 } from "../../providers/diffing";
+import { parseResults } from "../../providers/remote";
+import { RemoteFileInputs, RemoteFileOutputs, RemoteFileProvider } from "../../providers/remoteFile";
+import {
+  FakeTransport,
+  gateFailed,
+  itReportsFailuresOf,
+  JUJU,
+  noIo,
+  ok,
+  parseErrors,
+  runLocally,
+  scriptOf,
+  tempDirPerTest,
+  UNIT,
+  UNKNOWN,
+  valueOf,
+} from "./fakeTransport";
+
+const SECRET = "[trust]\ntrustee_domain_admin_password = s3cr3t-Pa55\n";
+
+const inputs: RemoteFileInputs = {
+  transport: JUJU,
+  unit: UNIT,
+  path: "/etc/magnum/magnum-capi.conf",
+  content: SECRET,
+  mode: "0640",
+  owner: "root",
+  ownerFromService: "magnum-conductor",
+  asciiOnly: true,
+  restartOnChange: true,
+  destroyMode: "rollback",
+};
+
+const measured = { sha256: sha256(SECRET), liveMode: "0640", liveOwner: "magnum", expectedOwner: "magnum" };
+const { content: _content, ...rest } = inputs;
+const outputs: RemoteFileOutputs = { ...rest, ...measured, changedAt: "" };
+const liveReply = ok({
+  changed: "1",
+  expected_owner: "magnum",
+  sha256: sha256(SECRET),
+  mode: "0640",
+  owner: "magnum",
+});
+
+function assertNoSecret(value: unknown): void {
+  assert.ok(!JSON.stringify(value).includes("s3cr3t"), "the secret leaked");
+}
+
+describe("RemoteFileProvider", () => {
+  describe("check", () => {
+    const p = new RemoteFileProvider(noIo);
+
+    it("passes valid inputs through", async () => {
+      assert.deepEqual(await p.check(inputs, inputs), { inputs });
+    });
+
+    for (const [key, value] of [
+      ["unit", "magnum/0; rm -rf /"],
+      ["path", "/etc/$(reboot)"],
+      ["path", "/etc/magnum/my file.conf"],
+      ["path", "etc/magnum.conf"],
+      ["mode", "0644; reboot"],
+      ["owner", "root'"],
+      ["ownerFromService", "magnum-conductor; reboot"],
+    ]) {
+      it(`reports ${key}=${JSON.stringify(value)} as a failure`, async () => {
+        const r = await p.check(inputs, { ...inputs, [key]: value });
+        assert.equal(r.inputs, undefined);
+        assert.equal(r.failures?.length, 1);
+        assert.match(r.failures?.[0].reason ?? "", new RegExp(key));
+      });
+    }
+  });
+
+  describe("diff", () => {
+    const p = new RemoteFileProvider(noIo);
+
+    it("sees no change when the unit matches the inputs", async () => {
+      assert.deepEqual(await p.diff("id", outputs, inputs), {
+        changes: false,
+        replaces: [],
+        deleteBeforeReplace: true,
+      });
+    });
+
+    for (const [key, value] of [
+      ["mode", "0600"],
+      ["owner", "magnum"],
+      ["ownerFromService", ""],
+      ["asciiOnly", false],
+      ["restartOnChange", false],
+      ["destroyMode", "remove"],
+      ["content", "other"],
+      ["content", UNKNOWN],
+      ["mode", UNKNOWN],
+    ] as const) {
+      it(`changes in place for ${key}=${JSON.stringify(value)}`, async () => {
+        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
+        assert.equal(d.changes, true);
+        assert.deepEqual(d.replaces, []);
+      });
+    }
+
+    for (const [key, value] of [
+      ["unit", "magnum/1"],
+      ["path", "/etc/magnum/other.conf"],
+      ["unit", UNKNOWN],
+    ]) {
+      it(`replaces for ${key}=${value}`, async () => {
+        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
+        assert.equal(d.changes, true);
+        assert.deepEqual(d.replaces, [key]);
+      });
+    }
+
+    for (const [key, value] of [
+      ["sha256", "absent"],
+      ["liveMode", "0644"],
+      ["liveOwner", "root"],
+    ]) {
+      it(`sees drift when read found ${key}=${value}`, async () => {
+        const d = await p.diff("id", { ...outputs, [key]: value }, inputs);
+        assert.equal(d.changes, true);
+        assert.deepEqual(d.replaces, []);
+      });
+    }
+  });
+
+  describe("create", () => {
+    it("writes through one call whose only stdin is the content, and never returns the content", async () => {
+      const t = new FakeTransport(() => liveReply);
+      const r = await new RemoteFileProvider(t.connect).create(inputs);
+      assert.equal(t.calls.length, 1);
+      const [call] = t.calls;
+      assert.equal(call.unit, UNIT);
+      assert.ok(call.commandLine.startsWith("sudo -n -- bash -c '"));
+      assert.deepEqual(call.opts.stdin, Buffer.from(SECRET, "utf8"));
+      assertNoSecret(call.commandLine);
+      assert.equal(r.id, `${UNIT}:${inputs.path}`);
+      assert.match(String(r.outs?.changedAt), /^\d{4}-\d\d-\d\dT/, "a real write moves changedAt");
+      assert.deepEqual({ ...r.outs, changedAt: "" }, outputs);
+      assert.equal("content" in r.outs, false);
+    });
+
+    it("sends a script that parses and carries the path and digest as literal values", async () => {
+      const t = new FakeTransport(() => liveReply);
+      await new RemoteFileProvider(t.connect).create(inputs);
+      const script = scriptOf(t.calls[0]);
+      assert.equal(parseErrors(script), "");
+      assert.equal(valueOf(script, "dir=", "path"), inputs.path);
+      assert.equal(valueOf(script, "mode=", "want"), sha256(SECRET));
+    });
+
+    it("fails, without the secret, when the unit reports another digest", async () => {
+      const t = new FakeTransport(() => ok({ ...parseResults(liveReply.stdout), sha256: "absent" }));
+      const e = await new RemoteFileProvider(t.connect).create(inputs).then(
+        () => assert.fail("create succeeded"),
+        (err: Error) => err,
+      );
+      assert.match(e.message, /expected sha256 [0-9a-f]{64} on the unit; saw absent/);
+      assertNoSecret(e.message);
+    });
+
+    it("keeps the secret out of every failure message", async () => {
+      for (const reply of [
+        gateFailed("a payload of sha256 abc", "sha256 def over 3 bytes"),
+        { code: 1, stdout: "", stderr: "mktemp: failed\n" },
+      ]) {
+        const t = new FakeTransport(() => reply);
+        await assert.rejects(new RemoteFileProvider(t.connect).create(inputs), (e: Error) => {
+          assertNoSecret(e.message);
+          return true;
+        });
+      }
+    });
+
+    itReportsFailuresOf(
+      `write ${inputs.path}`,
+      (t) => new RemoteFileProvider(t.connect).create(inputs),
+      "sha256",
+    );
+  });
+
+  describe("update", () => {
+    it("touches nothing when only destroyMode changed", async () => {
+      const r = await new RemoteFileProvider(noIo).update("id", outputs, {
+        ...inputs,
+        destroyMode: "remove",
+      });
+      assert.deepEqual(r.outs, { ...outputs, destroyMode: "remove" });
+    });
+
+    it("rewrites the file, with the new content as stdin, when the content changed", async () => {
+      const t = new FakeTransport(() => ok({ ...parseResults(liveReply.stdout), sha256: sha256("new") }));
+      const r = await new RemoteFileProvider(t.connect).update("id", outputs, { ...inputs, content: "new" });
+      assert.equal(t.calls.length, 1);
+      assert.deepEqual(t.calls[0].opts.stdin, Buffer.from("new"));
+      assert.equal(r.outs.sha256, sha256("new"));
+      assert.equal("content" in r.outs, false);
+    });
+  });
+
+  describe("read", () => {
+    it("re-measures in one call without stdin", async () => {
+      const t = new FakeTransport(() =>
+        ok({ expected_owner: "magnum", sha256: "absent", mode: "none", owner: "none" }),
+      );
+      const r = await new RemoteFileProvider(t.connect).read("id", outputs);
+      assert.equal(t.calls.length, 1);
+      assert.equal(t.calls[0].opts.stdin, undefined);
+      assert.equal(parseErrors(scriptOf(t.calls[0])), "");
+      assert.deepEqual(r, {
+        id: "id",
+        props: { ...outputs, sha256: "absent", liveMode: "none", liveOwner: "none" },
+      });
+    });
+  });
+
+  describe("delete", () => {
+    for (const mode of ["rollback", "remove"] as const) {
+      it(`restores the path and its directory in ${mode} mode, from the outputs alone`, async () => {
+        const t = new FakeTransport(() => ok({}));
+        await new RemoteFileProvider(t.connect).delete("id", { ...outputs, destroyMode: mode });
+        assert.equal(t.calls.length, 1);
+        assert.equal(t.calls[0].opts.stdin, undefined);
+        const script = scriptOf(t.calls[0]);
+        assert.equal(parseErrors(script), "");
+        assert.deepEqual(
+          script.split("\n").filter((l) => l.startsWith("restore ")),
+          [
+            `restore '/etc/magnum/magnum-capi.conf' '${mode}'`,
+            `restore "$(dirname -- '/etc/magnum/magnum-capi.conf')" '${mode}'`,
+          ],
+        );
+      });
+    }
+  });
+
+  describe("the apply script, run here", () => {
+    const tmp = tempDirPerTest();
+
+    async function applyScript(i: RemoteFileInputs): Promise<string> {
+      const t = new FakeTransport(() => liveReply);
+      await new RemoteFileProvider(t.connect).create(i).catch(() => undefined);
+      return scriptOf(t.calls[0]);
+    }
+
+    it("writes exactly the payload with its mode and reports what it wrote", async () => {
+      const i = { ...inputs, path: join(tmp(), "etc", "capi.conf"), ownerFromService: "" };
+      const r = runLocally(await applyScript(i), join(tmp(), "state"), Buffer.from(SECRET));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(i.path, "utf8"), SECRET);
+      assert.equal((statSync(i.path).mode & 0o777).toString(8), "640");
+      assert.deepEqual(parseResults(r.stdout), {
+        expected_owner: "root",
+        changed: "1",
+        sha256: sha256(SECRET),
+        mode: "0640",
+        owner: "root",
+      });
+    });
+
+    it("leaves the file as it was when the payload arrives short", async () => {
+      const path = join(tmp(), "capi.conf");
+      writeFileSync(path, "before\n");
+      const script = await applyScript({ ...inputs, path, ownerFromService: "" });
+      const r = runLocally(script, join(tmp(), "state"), Buffer.from(SECRET.slice(0, 10)));
+      assert.equal(r.code, 3);
+      assert.match(
+        parseResults(r.stdout)["fail.seen"],
+        /over 10 bytes received; the file was left as it was/,
+      );
+      assert.equal(readFileSync(path, "utf8"), "before\n");
+    });
+  });
+});

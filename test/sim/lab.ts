@@ -1,0 +1,145 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { MiniEngine } from "../harness/engine";
+import { StubCloud } from "./cloud/cloud";
+import { JujuFake } from "./juju/jujuFake";
+import { LabNatives } from "./natives";
+import { ArtifactServer, buildArtifacts } from "./unit/artifacts";
+import { SimUnit, SimUnitSpec } from "./unit/simUnit";
+
+export const PROJECT_ID = "674171fd28d446d3a37073b6a761e910";
+export const HELM_RELEASES = ["cert-manager", "cluster-api-addon-provider", "cluster-api-janitor-openstack"];
+const V1BETA1 = [{ name: "v1beta1", served: true, storage: true }];
+const V1ALPHA1 = [{ name: "v1alpha1", served: true, storage: true }];
+
+export interface LabOptions {
+  readonly units?: Array<Partial<Omit<SimUnitSpec, "workDir" | "artifacts">>>;
+  readonly clusters?: string[];
+  readonly templates?: string[];
+}
+
+/**
+ * A simulated conductor world: units in their own namespaces, a fake juju, a stub cloud and kube
+ * API, a package index and helm tarballs on loopback. Everything it starts it stops by pid.
+ */
+export class Lab {
+  private savedEnv: Record<string, string | undefined> = {};
+
+  private constructor(
+    readonly dir: string,
+    readonly units: SimUnit[],
+    readonly juju: JujuFake,
+    readonly cloud: StubCloud,
+    readonly server: ArtifactServer,
+    readonly kubeconfigPath: string,
+    readonly helmSha256: string,
+  ) {}
+
+  static async start(o: LabOptions = {}): Promise<Lab> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graft-lab-"));
+    const started: Array<{ stop(): Promise<void> }> = [];
+    try {
+      const artifacts = await buildArtifacts();
+      const server = await ArtifactServer.start(artifacts);
+      started.push(server);
+      const specs = o.units ?? [{}];
+      const units: SimUnit[] = [];
+      for (const [i, s] of specs.entries()) {
+        const workDir = path.join(dir, `unit-${i}`);
+        fs.mkdirSync(workDir);
+        const unit = await SimUnit.start({
+          unit: `magnum/${i}`,
+          address: `10.12.4.${76 + i}`,
+          machine: `1/lxd/${2 + i}`,
+          ...s,
+          workDir,
+          artifacts,
+        });
+        units.push(unit);
+        started.push(unit);
+      }
+      const cloud = await StubCloud.start({
+        stateDir: path.join(dir, "cloud"),
+        projectId: PROJECT_ID,
+        projectName: "capi-mgmt",
+        securityGroups: [{ name: "capi-mgmt-sg" }],
+        servedVersions: {
+          "clusters.cluster.x-k8s.io": V1BETA1,
+          "machinedeployments.cluster.x-k8s.io": V1BETA1,
+          "machines.cluster.x-k8s.io": V1BETA1,
+          "openstackclusters.infrastructure.cluster.x-k8s.io": V1BETA1,
+          "kubeadmcontrolplanes.controlplane.cluster.x-k8s.io": V1BETA1,
+          "manifests.addons.stackhpc.com": V1ALPHA1,
+          "helmreleases.addons.stackhpc.com": V1ALPHA1,
+          "images.openstack.k-orc.cloud": V1ALPHA1,
+        },
+        capoAvailable: true,
+        helmReleases: HELM_RELEASES.map((name) => ({ name, namespace: name })),
+        unitStatusFiles: units.map((u) => u.statusFile),
+        clusters: (o.clusters ?? []).map((name) => ({ name })),
+        templates: o.templates ?? [],
+        keypairs: ["capi-mgmt-key"],
+      });
+      started.push(cloud);
+      const juju = await JujuFake.create(path.join(dir, "juju"), "openstack", units);
+      const kubeconfigPath = path.join(dir, "capi-mgmt.kubeconfig");
+      fs.writeFileSync(kubeconfigPath, cloud.kubeconfig(), { mode: 0o600 });
+      const lab = new Lab(
+        dir,
+        units,
+        juju,
+        cloud,
+        server,
+        kubeconfigPath,
+        artifacts.helmTarballs["v3.17.3"].sha256,
+      );
+      lab.setEnv({ ...cloud.osEnv, PATH: `${juju.binDir}:${process.env.PATH}` });
+      return lab;
+    } catch (e) {
+      for (const s of started.reverse()) await s.stop().catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** The stack configuration a user would write for this world. */
+  config(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const kube = new URL(this.cloud.kubeServer);
+    return {
+      conductors: this.units.map((u) => ({ unit: u.spec.unit, address: u.spec.address })),
+      mgmtProjectId: PROJECT_ID,
+      mgmtApiHost: kube.hostname,
+      mgmtApiPort: Number(kube.port),
+      mgmtKubeconfigPath: this.kubeconfigPath,
+      pipIndexUrl: this.server.indexUrl(),
+      helmTarballUrl: this.server.helmUrl("v3.17.3"),
+      helmTarballSha256: this.helmSha256,
+      egressCheckUrls: [this.server.indexUrl(), this.server.helmUrl("v3.17.3")],
+      expectedHelmReleases: HELM_RELEASES,
+      ...extra,
+    };
+  }
+
+  engine(): MiniEngine {
+    return new MiniEngine(
+      new LabNatives(PROJECT_ID, { server: this.cloud.kubeServer, token: this.cloud.kubeToken }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const s of [this.cloud, ...this.units, this.server]) await s.stop().catch(() => undefined);
+    for (const [k, v] of Object.entries(this.savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private setEnv(env: Record<string, string>): void {
+    for (const [k, v] of Object.entries(env)) {
+      this.savedEnv[k] = process.env[k];
+      process.env[k] = v;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { HOST_PYTHON, SIM_FILES } from "./paths";
+import { run, waitGone } from "./processes";
+
+export interface Artifacts {
+  wheelhouse: string;
+  indexDir: string;
+  helmTarballs: Record<string, { file: string; sha256: string }>;
+}
+
+const BUILD_INPUTS = ["build_artifacts.py", "helm.py", "driver"];
+
+function inputHash(): string {
+  const hash = crypto.createHash("sha256");
+  const visit = (rel: string): void => {
+    const abs = path.join(SIM_FILES, rel);
+    if (fs.statSync(abs).isDirectory()) {
+      for (const name of fs.readdirSync(abs).sort()) visit(path.join(rel, name));
+    } else {
+      hash.update(rel).update("\0").update(fs.readFileSync(abs)).update("\0");
+    }
+  };
+  BUILD_INPUTS.forEach(visit);
+  return hash.digest("hex").slice(0, 16);
+}
+
+function describe(root: string): Artifacts {
+  const helmDir = path.join(root, "helm");
+  const helmTarballs: Artifacts["helmTarballs"] = {};
+  for (const name of fs.readdirSync(helmDir)) {
+    const m = /^helm-(v[0-9.]+)-linux-amd64\.tar\.gz$/.exec(name);
+    if (!m) continue;
+    const sha256 = fs.readFileSync(path.join(helmDir, `${name}.sha256sum`), "utf8").split(/\s+/)[0];
+    helmTarballs[m[1]] = { file: path.join(helmDir, name), sha256 };
+  }
+  return { wheelhouse: path.join(root, "wheels"), indexDir: path.join(root, "simple"), helmTarballs };
+}
+
+/** Builds wheels, index and helm tarballs once per content hash; later calls reuse the cache. */
+export async function buildArtifacts(): Promise<Artifacts> {
+  const root = path.join(os.tmpdir(), `magnum-capi-graft-sim-artifacts-${inputHash()}`);
+  if (!fs.existsSync(root)) {
+    const staging = `${root}.tmp-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+    const res = await run(HOST_PYTHON, ["-I", path.join(SIM_FILES, "build_artifacts.py"), staging]);
+    if (res.code !== 0) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      throw new Error(`building sim artifacts failed (exit ${res.code}): ${res.stderr.toString()}`);
+    }
+    try {
+      fs.renameSync(staging, root);
+    } catch {
+      // A concurrent build won the rename; its result is identical.
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  return describe(root);
+}
+
+/** Static HTTP server (a child python process) for the PEP 503 index and the helm tarballs. */
+export class ArtifactServer {
+  private constructor(
+    readonly pid: number,
+    readonly baseUrl: string,
+  ) {}
+
+  static start(a: Artifacts): Promise<ArtifactServer> {
+    const root = path.dirname(a.indexDir);
+    const child = spawn(
+      HOST_PYTHON,
+      ["-I", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", root],
+      {
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
+    return new Promise((resolve, reject) => {
+      let seen = "";
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`ArtifactServer did not report its port: ${seen}`));
+      }, 10000);
+      child.on("error", reject);
+      child.on("exit", (code) => reject(new Error(`ArtifactServer exited early (${code}): ${seen}`)));
+      child.stdout.on("data", (b: Buffer) => {
+        seen += b.toString();
+        const m = / port (\d+) /.exec(seen);
+        if (m && child.pid !== undefined) {
+          clearTimeout(timer);
+          child.stdout.resume();
+          resolve(new ArtifactServer(child.pid, `http://127.0.0.1:${m[1]}`));
+        }
+      });
+    });
+  }
+
+  indexUrl(): string {
+    return `${this.baseUrl}/simple/`;
+  }
+
+  helmUrl(version: string): string {
+    return `${this.baseUrl}/helm/helm-${version}-linux-amd64.tar.gz`;
+  }
+
+  async stop(): Promise<void> {
+    try {
+      process.kill(this.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    if (!(await waitGone(this.pid, 5000))) process.kill(this.pid, "SIGKILL");
+  }
+}
