@@ -55,6 +55,11 @@ export class LabNatives implements Natives {
       }
       if (unchanged) return same();
       if (preview) return same(old ? "update" : "create");
+      if (r.importId && !old) {
+        // `import`: the engine reads the existing rule and takes it into state instead of creating it.
+        await openstackCli(this.projectId, ["security", "group", "rule", "show", r.importId, "-f", "json"]);
+        return { id: r.importId, state: { ...r.inputs, id: r.importId }, op: "create" as OpKind };
+      }
       const i = r.inputs;
       const created = JSON.parse(
         await openstackCli(this.projectId, [
