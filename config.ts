@@ -110,6 +110,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     }
   };
 
+  const jujuModel = str("jujuModel", "openstack", PATTERNS.model, "a juju model name");
   const helmVersion = str("helmVersion", "v3.17.3", PATTERNS.helmVersion, "a helm version like v3.17.3");
   const kubeconfigPath = expandHome(
     str("mgmtKubeconfigPath", "~/capi-mgmt.kubeconfig", (v) => v.trim() !== "", "a path"),
@@ -124,7 +125,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
   const mgmtApiPort = int("mgmtApiPort", 6443, 1, 65535);
 
   return {
-    jujuModel: str("jujuModel", "openstack", PATTERNS.model, "a juju model name"),
+    jujuModel,
     conductors: conductors(json("conductors")),
     mgmtProjectId: str("mgmtProjectId", undefined, /^[0-9a-f]{32}$/, "a project id of 32 hex digits"),
     mgmtSecurityGroup: str(
@@ -187,10 +188,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     healthPollIntervalSeconds: int("healthPollIntervalSeconds", 20, 1, 3600),
     smokeTest: smokeTest(json("smokeTest")),
     destroyMode: str("destroyMode", "rollback", /^(rollback|remove)$/, "rollback or remove") as DestroyMode,
-    transport: transport(
-      json("transport"),
-      str("jujuModel", "openstack", PATTERNS.model, "a juju model name"),
-    ),
+    transport: transport(json("transport"), jujuModel),
   };
 }
 

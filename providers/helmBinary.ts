@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { changedKeys, containsUnknown } from "./diffing";
+import { changedKeys, checkInputs } from "./diffing";
 import { Connect, defaultConnect, need, runScript, Target } from "./remote";
 import { DestroyMode } from "./remoteFile";
 import { isHttpUrl, mustMatch, PATTERNS, shq } from "./transport/shell";
@@ -68,12 +68,7 @@ export class HelmBinaryProvider implements pulumi.dynamic.ResourceProvider {
   constructor(private readonly connect: Connect = defaultConnect) {}
 
   async check(_olds: HelmBinaryInputs, news: HelmBinaryInputs): Promise<pulumi.dynamic.CheckResult> {
-    try {
-      if (!containsUnknown(news)) validate(news);
-    } catch (e) {
-      return { failures: [{ property: "version", reason: (e as Error).message }] };
-    }
-    return { inputs: news };
+    return checkInputs(news, validate, "version");
   }
 
   async diff(

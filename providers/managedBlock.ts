@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { changedKeys, containsUnknown, sha256 } from "./diffing";
+import { changedKeys, checkInputs, sha256 } from "./diffing";
 import { Connect, defaultConnect, need, runScript, Target } from "./remote";
 import { DestroyMode } from "./remoteFile";
 import { mustMatch, PATTERNS, shq } from "./transport/shell";
@@ -113,12 +113,7 @@ export class ManagedBlockProvider implements pulumi.dynamic.ResourceProvider {
   constructor(private readonly connect: Connect = defaultConnect) {}
 
   async check(_olds: ManagedBlockInputs, news: ManagedBlockInputs): Promise<pulumi.dynamic.CheckResult> {
-    try {
-      if (!containsUnknown(news)) validate(news);
-    } catch (e) {
-      return { failures: [{ property: "block", reason: (e as Error).message }] };
-    }
-    return { inputs: news };
+    return checkInputs(news, validate, "block");
   }
 
   async diff(

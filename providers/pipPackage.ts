@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { changedKeys, containsUnknown } from "./diffing";
+import { changedKeys, checkInputs } from "./diffing";
 import { Connect, defaultConnect, need, runScript, Target } from "./remote";
 import { DestroyMode } from "./remoteFile";
 import { isHttpUrl, mustMatch, PATTERNS, shq } from "./transport/shell";
@@ -77,10 +77,11 @@ measure`;
 function deleteScript(p: PipPackageOutputs): string {
   if (p.destroyMode === "rollback") {
     return `${common(p)}
+rollback=${shq(p.rollbackVersion)}
 mark_restart
-say "pinning back $pkg==${p.rollbackVersion}"
-pip_run --force-reinstall "$pkg==${p.rollbackVersion}"
-[ "$(installed)" = ${shq(p.rollbackVersion)} ] || gate "$pkg ${p.rollbackVersion} installed" "$(installed)"`;
+say "pinning back $pkg==$rollback"
+pip_run --force-reinstall "$pkg==$rollback"
+[ "$(installed)" = "$rollback" ] || gate "$pkg $rollback installed" "$(installed)"`;
   }
   return `${common(p)}
 if [ -n "$(installed)" ]; then
@@ -94,12 +95,7 @@ export class PipPackageProvider implements pulumi.dynamic.ResourceProvider {
   constructor(private readonly connect: Connect = defaultConnect) {}
 
   async check(_olds: PipPackageInputs, news: PipPackageInputs): Promise<pulumi.dynamic.CheckResult> {
-    try {
-      if (!containsUnknown(news)) validate(news);
-    } catch (e) {
-      return { failures: [{ property: "version", reason: (e as Error).message }] };
-    }
-    return { inputs: news };
+    return checkInputs(news, validate, "version");
   }
 
   async diff(

@@ -1,7 +1,6 @@
 import { shq } from "./transport/shell";
 import { openTransport } from "./transport";
-import { Transport, TransportSpec } from "./transport/transport";
-import { tail } from "./transport/juju";
+import { tail, Transport, TransportSpec } from "./transport/transport";
 import { PRELUDE } from "./prelude";
 
 export type Connect = (spec: TransportSpec) => Transport;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { changedKeys, containsUnknown } from "./diffing";
+import { changedKeys, checkInputs } from "./diffing";
 import { Connect, defaultConnect, gateError, isGateError, runScript, Target } from "./remote";
 import { isHttpUrl, mustMatch, PATTERNS, shq } from "./transport/shell";
 import { TransportSpec } from "./transport/transport";
@@ -129,12 +129,7 @@ export class RemoteCheckProvider implements pulumi.dynamic.ResourceProvider {
   constructor(private readonly connect: Connect = defaultConnect) {}
 
   async check(_olds: RemoteCheckInputs, news: RemoteCheckInputs): Promise<pulumi.dynamic.CheckResult> {
-    try {
-      if (!containsUnknown(news)) validate(news);
-    } catch (e) {
-      return { failures: [{ property: "check", reason: (e as Error).message }] };
-    }
-    return { inputs: news };
+    return checkInputs(news, validate, "check");
   }
 
   async diff(

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { changedKeys, containsUnknown, sha256 } from "./diffing";
+import { changedKeys, checkInputs, containsUnknown, sha256 } from "./diffing";
 import { Connect, defaultConnect, need, runScript, Target } from "./remote";
 import { mustMatch, PATTERNS, shq } from "./transport/shell";
 import { TransportSpec } from "./transport/transport";
@@ -108,12 +108,7 @@ export class RemoteFileProvider implements pulumi.dynamic.ResourceProvider {
   constructor(private readonly connect: Connect = defaultConnect) {}
 
   async check(_olds: RemoteFileInputs, news: RemoteFileInputs): Promise<pulumi.dynamic.CheckResult> {
-    try {
-      if (!containsUnknown(news)) validate(news);
-    } catch (e) {
-      return { failures: [{ property: "path", reason: (e as Error).message }] };
-    }
-    return { inputs: news };
+    return checkInputs(news, validate, "path");
   }
 
   async diff(

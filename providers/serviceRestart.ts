@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { changedKeys, containsUnknown } from "./diffing";
+import { changedKeys, checkInputs } from "./diffing";
 import { Connect, defaultConnect, need, runScript, Target } from "./remote";
 import { DestroyMode } from "./remoteFile";
 import { mustMatch, PATTERNS, shq } from "./transport/shell";
@@ -97,7 +97,7 @@ measure`;
 function rollbackScript(p: ServiceRestartOutputs): string {
   return `${common(p)}
 if [ -e "$pending" ] || ! systemctl is-active --quiet "$svc"; then
-  say "restarting $svc after the ${p.destroyMode}"
+  say "restarting $svc after the "${shq(p.destroyMode)}
   systemctl restart "$svc"
 fi
 wait_active
@@ -113,12 +113,7 @@ export class ServiceRestartProvider implements pulumi.dynamic.ResourceProvider {
   constructor(private readonly connect: Connect = defaultConnect) {}
 
   async check(_olds: ServiceRestartInputs, news: ServiceRestartInputs): Promise<pulumi.dynamic.CheckResult> {
-    try {
-      if (!containsUnknown(news)) validate(news);
-    } catch (e) {
-      return { failures: [{ property: "service", reason: (e as Error).message }] };
-    }
-    return { inputs: news };
+    return checkInputs(news, validate, "service");
   }
 
   async diff(

@@ -6,6 +6,7 @@ import {
   PROGRESS_PREFIX,
   RunOptions,
   RunResult,
+  tail,
   timeoutError,
   Transport,
   UnitInfo,
@@ -120,9 +121,4 @@ function killGroup(pid: number): void {
   } catch {
     // already gone
   }
-}
-
-export function tail(text: string, lines = 5): string {
-  const t = text.trim().split("\n").slice(-lines).join(" | ");
-  return t === "" ? "(no output)" : t;
 }

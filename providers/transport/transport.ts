@@ -49,3 +49,9 @@ export function timeoutError(message: string): Error {
 
 /** Lines a remote script writes to stderr with this prefix are progress, not diagnostics. */
 export const PROGRESS_PREFIX = "@@progress ";
+
+/** The last lines of a command's diagnostics, on one line, for an error message. */
+export function tail(text: string, lines = 5): string {
+  const t = text.trim().split("\n").slice(-lines).join(" | ");
+  return t === "" ? "(no output)" : t;
+}

@@ -208,7 +208,8 @@ describe("PipPackageProvider", () => {
     it("pins the rollback version back in rollback mode", async () => {
       const script = await deleteScript("rollback");
       assert.equal(parseErrors(script), "");
-      assert.match(script, /\npip_run --force-reinstall "\$pkg==1\.3\.0"\n/);
+      assert.match(script, /\nrollback='1\.3\.0'\n/);
+      assert.match(script, /\npip_run --force-reinstall "\$pkg==\$rollback"\n/);
       assert.doesNotMatch(script, /pip uninstall/);
     });
 

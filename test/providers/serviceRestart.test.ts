@@ -203,7 +203,7 @@ describe("ServiceRestartProvider", () => {
       assert.equal(parseErrors(remove), "");
       assert.match(rollback, /gate "list-drivers listing \$drv after the rollback"/);
       assert.doesNotMatch(remove, /list-drivers listing/);
-      assert.match(remove, /say "restarting \$svc after the remove"/);
+      assert.match(remove, /say "restarting \$svc after the "'remove'/);
     });
 
     itReportsFailuresOf(

@@ -1,5 +1,6 @@
 import { spawn } from "child_process";
 import { scoped } from "../../openstack/cli";
+import { shq } from "../../providers/transport/shell";
 import { runLocalCommand } from "../harness/command";
 import { Natives, OpKind, StateEntry } from "../harness/engine";
 import { Registration } from "../harness/program";
@@ -9,10 +10,7 @@ import { Registration } from "../harness/program";
 // @pulumi/command run the way its provider runs commands.
 
 export function openstackCli(projectId: string, args: string[]): Promise<string> {
-  const command = scoped(
-    projectId,
-    `openstack ${args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ")}`,
-  );
+  const command = scoped(projectId, `openstack ${args.map(shq).join(" ")}`);
   return new Promise((resolve, reject) => {
     const child = spawn("/bin/bash", ["-c", command], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";

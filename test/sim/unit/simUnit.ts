@@ -4,6 +4,7 @@ import * as path from "path";
 import { Artifacts } from "./artifacts";
 import { HOST_PYTHON, SIM_FILES } from "./paths";
 import { run } from "./processes";
+import { shq } from "../../../providers/transport/shell";
 
 export interface SimUnitSpec {
   unit: string;
@@ -168,14 +169,14 @@ export class SimUnit {
   }
 
   async readFile(p: string): Promise<Buffer | undefined> {
-    const res = await this.exec(`[ -e ${quote(p)} ] || exit 3; cat -- ${quote(p)}`);
+    const res = await this.exec(`[ -e ${shq(p)} ] || exit 3; cat -- ${shq(p)}`);
     if (res.code === 3) return undefined;
     if (res.code !== 0) throw new Error(`readFile ${p}: ${res.stderr.toString()}`);
     return res.stdout;
   }
 
   async stat(p: string): Promise<{ mode: string; owner: string; group: string } | undefined> {
-    const res = await this.exec(`[ -e ${quote(p)} ] || exit 3; stat -c '%a %U %G' -- ${quote(p)}`);
+    const res = await this.exec(`[ -e ${shq(p)} ] || exit 3; stat -c '%a %U %G' -- ${shq(p)}`);
     if (res.code === 3) return undefined;
     if (res.code !== 0) throw new Error(`stat ${p}: ${res.stderr.toString()}`);
     const [mode, owner, group] = res.stdout.toString().trim().split(" ");
@@ -183,8 +184,8 @@ export class SimUnit {
   }
 
   async writeFile(p: string, content: string | Buffer, mode = "0644", owner = "root:root"): Promise<void> {
-    const q = quote(p);
-    const script = `set -e; t=$(mktemp ${q}.XXXXXX); cat >"$t"; chmod ${quote(mode)} "$t"; chown ${quote(owner)} "$t"; mv -f "$t" ${q}`;
+    const q = shq(p);
+    const script = `set -e; t=$(mktemp ${q}.XXXXXX); cat >"$t"; chmod ${shq(mode)} "$t"; chown ${shq(owner)} "$t"; mv -f "$t" ${q}`;
     const res = await this.exec(script, { stdin: Buffer.from(content) });
     if (res.code !== 0) throw new Error(`writeFile ${p}: ${res.stderr.toString()}`);
   }
@@ -210,8 +211,4 @@ export class SimUnit {
     }
     await exited;
   }
-}
-
-export function quote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
