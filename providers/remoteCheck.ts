@@ -174,7 +174,14 @@ export class RemoteCheckProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   private async checkUnit(i: RemoteCheckInputs, address: string): Promise<void> {
-    const info = await this.connect(i.transport).describeUnit(i.unit, 60_000);
+    let info;
+    try {
+      info = await this.connect(i.transport).describeUnit(i.unit, 60_000);
+    } catch (e) {
+      throw new Error(
+        `preflight on ${i.unit}: ${(e as Error).message}. Nothing was changed; run pulumi up again.`,
+      );
+    }
     if (!info) {
       throw gateError(
         `preflight on ${i.unit}: expected the unit in the model; saw no such unit in juju status`,

@@ -152,6 +152,18 @@ describe("RemoteCheckProvider", () => {
       });
     }
 
+    it("names the unit when juju status fails, and runs nothing", async () => {
+      const t = new FakeTransport(() => tcpOk);
+      t.describeUnit = async () => {
+        throw new Error("juju status -m openstack failed with exit 1: ERROR controller unreachable");
+      };
+      await assert.rejects(
+        new RemoteCheckProvider(t.connect).create(preflight),
+        /^Error: preflight on magnum\/0: juju status -m openstack failed .*Nothing was changed/,
+      );
+      assert.equal(t.calls.length, 0);
+    });
+
     it("sends scripts that parse for every kind of check", async () => {
       for (const check of Object.values(CHECKS)) {
         assert.equal(parseErrors(await scriptFor(check)), "", check.kind);
