@@ -111,8 +111,18 @@ export class ConductorGraft extends pulumi.ComponentResource {
   }
 }
 
-/** Everything a unit's gates guard, apart from secrets: a change reruns them before any mutation. */
+/**
+ * What a unit's gates guard: a change to any of it reruns them before anything else changes. Secrets,
+ * destroyMode and the acceptance settings stay out, so changing those touches no unit.
+ */
 function desiredGraftDigest(c: GraftConfig): string {
-  const { mgmtKubeconfig: _secret, conductors: _all, ...rest } = c;
-  return sha256(JSON.stringify(rest)).slice(0, 16);
+  const guarded = {
+    transport: c.transport,
+    mgmt: [c.mgmtProjectId, c.mgmtSecurityGroup, c.mgmtApiHost, c.mgmtApiPort, c.mgmtKubeconfigPath],
+    driver: [c.driverVersion, c.rollbackDriverVersion, c.pipIndexUrl],
+    helm: [c.helmVersion, c.helmTarballUrl, c.helmTarballSha256],
+    chart: [c.chartRepo, c.chartName, c.chartVersion, c.apiResources],
+    checks: [c.expectedHelmReleases, c.egressCheckUrls],
+  };
+  return sha256(JSON.stringify(guarded)).slice(0, 16);
 }

@@ -187,6 +187,9 @@ describe("resource graph under mocks", function () {
     assert.equal(rule.retainOnDelete, true);
     const remove = await run(world(), baseConfig({ destroyMode: "remove" }));
     assert.equal(byName(remove.registrations, "magnum-0-access-rule").retainOnDelete, false);
+    const guards = (run: typeof rollback) =>
+      byName(run.registrations, "magnum-0-preflight-unit").inputs.guards;
+    assert.equal(guards(remove), guards(rollback), "changing destroyMode reruns no gate");
   });
 
   it("adopts an identical rule by reference and warns about a wide one", async () => {
