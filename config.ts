@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { isHttpUrl, PATTERNS } from "./providers/transport/shell";
+import { isHttpUrl, PATTERNS, redactUrls } from "./providers/transport/shell";
 import { TransportSpec } from "./providers/transport/transport";
 import { DestroyMode } from "./providers/remoteFile";
 
@@ -62,10 +62,13 @@ export interface GraftConfig {
   readonly transport: TransportSpec;
 }
 
+// Credentials in a URL would reach the remote command line and plaintext state.
+const HTTP_URL = "an http(s) URL without user:password@ (keep credentials in the unit's pip.conf or netrc)";
+
 /** A bad value: names the key, the value and what is expected. */
 export class ConfigError extends Error {
   constructor(key: string, value: unknown, expected: string) {
-    super(`magnum-capi-graft:${key}: expected ${expected}, got ${JSON.stringify(value)}`);
+    super(`magnum-capi-graft:${key}: expected ${expected}, got ${redactUrls(String(JSON.stringify(value)))}`);
   }
 }
 
@@ -145,18 +148,13 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
       PATTERNS.pipVersion,
       "a release version like 1.3.0",
     ),
-    pipIndexUrl: optStr("pipIndexUrl", isHttpUrl, "an http(s) URL"),
+    pipIndexUrl: optStr("pipIndexUrl", isHttpUrl, HTTP_URL),
     helmVersion,
     helmTarballUrl: helmTarballUrl(
       raw("helmTarballUrl") || `https://get.helm.sh/helm-${helmVersion}-linux-amd64.tar.gz`,
     ),
     helmTarballSha256: optStr("helmTarballSha256", PATTERNS.sha256, "64 lowercase hex digits"),
-    chartRepo: str(
-      "chartRepo",
-      "https://azimuth-cloud.github.io/capi-helm-charts",
-      isHttpUrl,
-      "an http(s) URL",
-    ),
+    chartRepo: str("chartRepo", "https://azimuth-cloud.github.io/capi-helm-charts", isHttpUrl, HTTP_URL),
     chartName: str("chartName", "openstack-cluster", /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "a chart name"),
     chartVersion: str(
       "chartVersion",
@@ -177,7 +175,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
       json("egressCheckUrls"),
       ["https://pypi.org/simple/", "https://get.helm.sh/"],
       isHttpUrl,
-      "http(s) URLs",
+      "http(s) URLs without user:password@",
     ),
     healthCheckCluster: optStr(
       "healthCheckCluster",
@@ -193,7 +191,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
 }
 
 function helmTarballUrl(v: string): string {
-  if (!isHttpUrl(v)) throw new ConfigError("helmTarballUrl", v, "an http(s) URL");
+  if (!isHttpUrl(v)) throw new ConfigError("helmTarballUrl", v, HTTP_URL);
   return v;
 }
 

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { changedKeys, checkInputs } from "./diffing";
 import { Connect, defaultConnect, need, runScript, Target } from "./remote";
 import { DestroyMode } from "./remoteFile";
-import { isHttpUrl, mustMatch, PATTERNS, shq } from "./transport/shell";
+import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "./transport/shell";
 import { TransportSpec } from "./transport/transport";
 
 export interface HelmBinaryInputs extends Target {
@@ -24,7 +24,10 @@ function validate(i: HelmBinaryInputs): void {
   mustMatch("destroyMode", i.destroyMode, /^(rollback|remove)$/, "rollback or remove");
   mustMatch("version", i.version, PATTERNS.helmVersion, "a helm version like v3.17.3");
   mustMatch("installPath", i.installPath, PATTERNS.absPath, "an absolute path");
-  if (!isHttpUrl(i.tarballUrl)) throw new Error(`tarballUrl: expected an http(s) URL, got ${i.tarballUrl}`);
+  if (!isHttpUrl(i.tarballUrl))
+    throw new Error(
+      `tarballUrl: expected an http(s) URL without credentials, got ${redactUrls(i.tarballUrl)}`,
+    );
   if (i.tarballSha256 !== "") mustMatch("tarballSha256", i.tarballSha256, PATTERNS.sha256, "64 hex digits");
 }
 

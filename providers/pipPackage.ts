@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { changedKeys, checkInputs } from "./diffing";
 import { Connect, defaultConnect, need, runScript, Target } from "./remote";
 import { DestroyMode } from "./remoteFile";
-import { isHttpUrl, mustMatch, PATTERNS, shq } from "./transport/shell";
+import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "./transport/shell";
 import { TransportSpec } from "./transport/transport";
 
 export interface PipPackageInputs extends Target {
@@ -34,7 +34,8 @@ function validate(i: PipPackageInputs): void {
   mustMatch("rollbackVersion", i.rollbackVersion, PATTERNS.pipVersion, "a release version like 1.3.0");
   mustMatch("entryPointGroup", i.entryPointGroup, /^[A-Za-z0-9._-]+$/, "an entry point group");
   mustMatch("entryPointName", i.entryPointName, /^[A-Za-z0-9._-]+$/, "an entry point name");
-  if (i.indexUrl !== "" && !isHttpUrl(i.indexUrl)) throw new Error(`indexUrl: expected an http(s) URL`);
+  if (i.indexUrl !== "" && !isHttpUrl(i.indexUrl))
+    throw new Error(`indexUrl: expected an http(s) URL without credentials, got ${redactUrls(i.indexUrl)}`);
 }
 
 function common(i: PipPackageInputs): string {

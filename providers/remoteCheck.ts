@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { changedKeys, checkInputs } from "./diffing";
 import { Connect, defaultConnect, gateError, isGateError, runScript, Target } from "./remote";
-import { isHttpUrl, mustMatch, PATTERNS, shq } from "./transport/shell";
+import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "./transport/shell";
 import { TransportSpec } from "./transport/transport";
 
 /** The read-only gates of the runbook. Each reruns when its inputs change and is re-measured on refresh. */
@@ -44,7 +44,9 @@ function validate(i: RemoteCheckInputs): void {
         throw new Error(`port: expected 1-65535`);
       return;
     case "egress":
-      for (const u of c.urls) if (!isHttpUrl(u)) throw new Error(`egress URL: expected http(s), got ${u}`);
+      for (const u of c.urls)
+        if (!isHttpUrl(u))
+          throw new Error(`egress URL: expected http(s) without credentials, got ${redactUrls(u)}`);
       return;
     case "helmAuth":
       mustMatch("kubeconfigPath", c.kubeconfigPath, PATTERNS.absPath, "an absolute path");

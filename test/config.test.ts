@@ -70,6 +70,24 @@ describe("configuration", () => {
     });
   }
 
+  for (const [key, value] of [
+    ["pipIndexUrl", "https://ci:s3cr3t-T0ken@pypi.example.org/simple"],
+    ["helmTarballUrl", "https://ci:s3cr3t-T0ken@mirror.example.org/helm.tar.gz"],
+    ["chartRepo", "https://ci:s3cr3t-T0ken@charts.example.org/"],
+    ["egressCheckUrls", '["https://pypi.org/simple/", "https://ci:s3cr3t-T0ken@mirror.example.org/"]'],
+  ]) {
+    it(`rejects credentials in ${key}, naming the URL without the password`, () => {
+      assert.throws(
+        () => load({ [key]: value }),
+        (e: Error) =>
+          e.message.startsWith(`magnum-capi-graft:${key}: expected`) &&
+          e.message.includes("without user:password@") &&
+          e.message.includes("https://***@") &&
+          !e.message.includes("s3cr3t"),
+      );
+    });
+  }
+
   it("rejects a kubeconfig whose server is not mgmtApiHost:mgmtApiPort, without echoing its content", () => {
     assert.throws(() => load({ mgmtApiHost: "10.0.0.1" }), /its servers are https:\/\/10\.12\.7\.40:6443/);
   });

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 import { MiniEngine, Op } from "./harness/engine";
 import { Lab } from "./sim/lab";
 import { SimUnit } from "./sim/unit/simUnit";
@@ -317,6 +318,109 @@ describe("lifecycle against a simulated conductor", function () {
       assert.equal(await u.daemonPid(), pid, "no restart happened");
       await onUnit(u, "rm -f /etc/default/openstack");
       await engine.destroy();
+    });
+
+    it("stops at an empty trustee password before any change, naming the unit", async () => {
+      const engine = lab.engine();
+      const u = lab.units[0];
+      const conf = "/etc/magnum/magnum.conf";
+      const before = (await u.readFile(conf)) as Buffer;
+      const st = await u.stat(conf);
+      assert.ok(st);
+      const emptied = String(before).replace(/^(trustee_domain_admin_password\s*=).*$/m, "$1");
+      assert.notEqual(emptied, String(before));
+      await u.writeFile(conf, emptied, `0${st.mode.slice(-3)}`, `${st.owner}:${st.group}`);
+      try {
+        await assert.rejects(
+          engine.up(lab.config()),
+          /preflight on magnum\/0: expected \[trust\] trustee_domain_admin_password set in \/etc\/magnum\/magnum\.conf; saw it is empty or missing/,
+        );
+        assert.equal(
+          await onUnit(u, "test -e /etc/magnum/kubeconfig && echo present || echo absent"),
+          "absent",
+        );
+        assert.equal((await lab.cloud.rules("capi-mgmt-sg")).length, 2, "no rule added");
+      } finally {
+        await u.writeFile(conf, before, `0${st.mode.slice(-3)}`, `${st.owner}:${st.group}`);
+      }
+    });
+
+    it("stops at the TCP gate when the conductor cannot reach the apiserver, and converges once it can", async () => {
+      const engine = lab.engine();
+      const u = lab.units[0];
+      const hosts = String(await u.readFile("/etc/hosts"));
+      // Only the unit resolves this name, and at first to an address where nothing listens: the
+      // management checks from this machine pass, the conductor alone cannot connect.
+      await u.writeFile("/etc/hosts", `${hosts}127.0.0.2 capi-mgmt.lab\n`);
+      const port = new URL(lab.cloud.kubeServer).port;
+      const kubeconfig = path.join(lab.dir, "by-name.kubeconfig");
+      const byName = fs
+        .readFileSync(lab.kubeconfigPath, "utf8")
+        .replace(lab.cloud.kubeServer, `http://capi-mgmt.lab:${port}`);
+      fs.writeFileSync(kubeconfig, byName, { mode: 0o600 });
+      const config = lab.config({
+        mgmtApiHost: "capi-mgmt.lab",
+        mgmtKubeconfigPath: kubeconfig,
+        destroyMode: "remove",
+      });
+      try {
+        await assert.rejects(
+          engine.up(config),
+          new RegExp(
+            `TCP gate to capi-mgmt\\.lab:${port} on magnum/0: expected TCP-OK to capi-mgmt\\.lab:${port}; saw TCP-FAIL`,
+          ),
+        );
+        assert.equal(
+          await onUnit(u, "test -e /etc/magnum/kubeconfig && echo present || echo absent"),
+          "absent",
+          "the gate stops before the kubeconfig",
+        );
+        assert.ok(
+          (await lab.cloud.rules("capi-mgmt-sg")).some((x) => x.remote_ip_prefix === "10.12.4.76/32"),
+          "the rule comes before the gate",
+        );
+        await u.writeFile("/etc/hosts", `${hosts}127.0.0.1 capi-mgmt.lab\n`);
+        await engine.up(config);
+        assert.equal(await onUnit(u, "systemctl is-active magnum-conductor"), "active");
+        assert.match(await onUnit(u, "magnum-driver-manage list-drivers"), /k8s_capi_helm_v1/);
+        assert.equal(sha((await u.readFile("/etc/magnum/kubeconfig")) ?? ""), sha(byName));
+        await engine.destroy();
+        assert.ok(
+          !(await lab.cloud.rules("capi-mgmt-sg")).some((x) => x.remote_ip_prefix === "10.12.4.76/32"),
+          "remove mode takes the rule back",
+        );
+      } finally {
+        await u.writeFile("/etc/hosts", hosts);
+      }
+    });
+
+    it("fails the restart when the daemon cannot start, keeps the restart owed, and converges once fixed", async () => {
+      const engine = lab.engine();
+      const u = lab.units[0];
+      // A broken file left in conf.d by an earlier attempt: the daemon reads it only once the graft
+      // points --config-dir there, so no gate before the restart can see it.
+      await onUnit(u, "install -d -m 0755 /etc/magnum/magnum.conf.d");
+      await u.writeFile("/etc/magnum/magnum.conf.d/99-leftover.conf", "[capi_helm\n");
+      const config = lab.config({ destroyMode: "remove" });
+      await assert.rejects(
+        engine.up(config),
+        /restart magnum-conductor on magnum\/0: expected magnum-conductor active after the restart; saw failed/,
+      );
+      assert.notEqual(await onUnit(u, "systemctl is-active magnum-conductor || true"), "active");
+      const owed = "test -e /var/lib/magnum-capi-graft/restart-pending && echo owed || echo none";
+      assert.equal(await onUnit(u, owed), "owed");
+      await onUnit(u, "rm -f /etc/magnum/magnum.conf.d/99-leftover.conf");
+      await engine.up(config);
+      await assertGrafted(lab, u);
+      assert.equal(await onUnit(u, owed), "none");
+      await engine.destroy();
+      assert.equal(await onUnit(u, "systemctl is-active magnum-conductor"), "active");
+      assert.equal(
+        await onUnit(u, "test -d /etc/magnum/magnum.conf.d && echo kept || echo gone"),
+        "kept",
+        "a conf.d the graft did not create stays",
+      );
+      await onUnit(u, "rmdir /etc/magnum/magnum.conf.d");
     });
   });
 });

@@ -9,7 +9,7 @@ export function shq(value: string): string {
 /** Throws unless `value` matches `pattern` entirely; `what` names the value in the message. */
 export function mustMatch(what: string, value: string, pattern: RegExp, expected: string): string {
   if (!pattern.test(value)) {
-    throw new Error(`${what}: expected ${expected}, got ${JSON.stringify(value)}`);
+    throw new Error(`${what}: expected ${expected}, got ${redactUrls(JSON.stringify(value))}`);
   }
   return value;
 }
@@ -30,13 +30,27 @@ export const PATTERNS = {
   fileMode: /^0[0-7]{3}$/,
 } as const;
 
-/** An http(s) URL without whitespace or control characters. */
+/**
+ * An http(s) URL without whitespace, control characters or credentials: a URL travels in the remote
+ * command line and in plaintext state, so `user:token@` in it would leak (index credentials belong
+ * in the unit's pip.conf or netrc).
+ */
 export function isHttpUrl(value: string): boolean {
   if (/[\s\x00-\x1f\x7f]/.test(value)) return false;
   try {
     const url = new URL(value);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    return (
+      (url.protocol === "http:" || url.protocol === "https:") &&
+      url.hostname !== "" &&
+      url.username === "" &&
+      url.password === ""
+    );
   } catch {
     return false;
   }
+}
+
+/** Masks the `user:password@` part of any URL in a message, so a rejected URL is named without leaking. */
+export function redactUrls(text: string): string {
+  return text.replace(/(\/\/)[^/@\s"']*@/g, "$1***@");
 }

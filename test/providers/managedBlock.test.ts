@@ -1,5 +1,5 @@
 import assert from "assert/strict";
-import { chmodSync, readFileSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { sha256 } from "../../providers/diffing";
 import { ManagedBlockInputs, ManagedBlockOutputs, ManagedBlockProvider } from "../../providers/managedBlock";
@@ -207,7 +207,11 @@ describe("ManagedBlockProvider", () => {
     /** Runs the apply script against a file holding `before`, with an init script whose show-args prints `shows`. */
     async function apply(i: Partial<ManagedBlockInputs>, before: string, shows: string) {
       const initScript = join(tmp(), "init");
-      writeFileSync(initScript, `#!/bin/bash\n[ "$1" = show-args ] && printf '%s\\n' '${shows}'\n`);
+      const calls = join(tmp(), "show-args.calls");
+      writeFileSync(
+        initScript,
+        `#!/bin/bash\n[ "$1" = show-args ] && echo >> '${calls}' && printf '%s\\n' '${shows}'\n`,
+      );
       chmodSync(initScript, 0o755);
       const path = join(tmp(), "magnum-conductor");
       writeFileSync(path, before);
@@ -215,17 +219,32 @@ describe("ManagedBlockProvider", () => {
       const o = { ...outputs, initScript, path, ...i };
       await new ManagedBlockProvider(t.connect).create(o).catch(() => 0);
       const r = runLocally(scriptOf(t.calls[0]), join(tmp(), "state"));
-      return { r, results: parseResults(r.stdout), after: readFileSync(path, "utf8"), o };
+      const showArgsRuns = existsSync(calls) ? readFileSync(calls, "utf8").length : 0;
+      return { r, results: parseResults(r.stdout), after: readFileSync(path, "utf8"), o, showArgsRuns };
     }
 
     it("replaces the block in place, keeps the rest, and measures the digest diff expects", async () => {
       const block = `${inputs.block}\n# ${NASTY}`;
       const before = `A=1\n# BEGIN ${inputs.marker}\nold\n# END ${inputs.marker}\nB=2\n`;
-      const { r, results, after } = await apply({ block }, before, `-x ${CONFIG_DIR}`);
+      const { r, results, after, showArgsRuns } = await apply({ block }, before, `-x ${CONFIG_DIR}`);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(after, `A=1\n# BEGIN ${inputs.marker}\n${block}\n# END ${inputs.marker}\nB=2\n`);
+      assert.equal(results.changed, "1");
       assert.equal(results.block_sha, blockSha(block));
       assert.equal(results.show_args_ok, "1");
+      assert.equal(results.show_args, `-x ${CONFIG_DIR}`);
+      assert.equal(showArgsRuns, 1, "the gate's show-args is reused for the measurement");
+    });
+
+    it("leaves a file that already holds the block alone and runs show-args once", async () => {
+      const before = `A=1\n# BEGIN ${inputs.marker}\n${inputs.block}\n# END ${inputs.marker}\n`;
+      const { r, results, after, showArgsRuns } = await apply({}, before, CONFIG_DIR);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(after, before);
+      assert.equal(results.changed, "0");
+      assert.equal(results.block_sha, blockSha(inputs.block));
+      assert.equal(results.show_args_ok, "1");
+      assert.equal(showArgsRuns, 1);
     });
 
     it("puts the file back and names the missing show-args value literally when the gate fails", async () => {

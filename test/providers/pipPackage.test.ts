@@ -66,6 +66,20 @@ describe("PipPackageProvider", () => {
         assert.match(r.failures?.[0].reason ?? "", new RegExp(key));
       });
     }
+
+    it("refuses an index URL with credentials, and names it without the password", async () => {
+      const r = await p.check(inputs, {
+        ...inputs,
+        indexUrl: "https://ci:s3cr3t-T0ken@pypi.example.org/simple",
+      });
+      assert.equal(r.inputs, undefined);
+      const reason = r.failures?.[0].reason ?? "";
+      assert.match(
+        reason,
+        /indexUrl: expected an http\(s\) URL without credentials, got https:\/\/\*\*\*@pypi/,
+      );
+      assert.doesNotMatch(reason, /s3cr3t/);
+    });
   });
 
   describe("diff", () => {

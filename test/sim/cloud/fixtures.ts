@@ -37,11 +37,16 @@ export function options(dir: string, extra: Partial<CloudOptions> = {}): CloudOp
   };
 }
 
-/** A conductor daemon's heartbeat: rewrites the status file until stopped, as the real daemon would. */
+/**
+ * A conductor daemon's heartbeat: rewrites the status file until stopped, as the real daemon would.
+ * Write-then-rename, like the simulated daemon: the stub cloud reads this file from another process,
+ * and a read between truncate and write would see no conductor at all.
+ */
 export function conductor(file: string, status: Partial<UnitStatus>): { stop(): void } {
-  const write = (): void =>
+  const write = (): void => {
+    const tmp = `${file}.tmp`;
     fs.writeFileSync(
-      file,
+      tmp,
       JSON.stringify({
         pid: process.pid,
         driverVersion: "1.4.0",
@@ -53,6 +58,8 @@ export function conductor(file: string, status: Partial<UnitStatus>): { stop(): 
         updatedAt: Date.now(),
       }),
     );
+    fs.renameSync(tmp, file);
+  };
   write();
   const timer = setInterval(write, 300);
   return { stop: () => clearInterval(timer) };
