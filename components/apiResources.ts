@@ -53,6 +53,9 @@ export interface CrdVersion {
   readonly storage: boolean;
 }
 
+// Kubernetes requires a DNS-1035 label for a CRD version.
+const VERSION_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 /**
  * `auto`: an entry only for a kind whose code default is not served (decided from the CRD's
  * `spec.versions[].served`, never from the preferred version), naming a version that is.
@@ -65,6 +68,13 @@ export function deriveApiResources(served: Readonly<Record<string, readonly CrdV
     const pick = versions.find((v) => v.storage) ?? versions[0];
     if (!pick)
       throw new Error(`management cluster: expected CRD ${k.crd} to serve a version; it serves none`);
+    // The name lands in a file oslo.config interpolates (`$`) and the driver parses as JSON.
+    if (!VERSION_NAME.test(pick.name)) {
+      throw new Error(
+        `management cluster: expected CRD ${k.crd} to serve a version named like v1beta2; ` +
+          `it serves ${JSON.stringify(pick.name)}`,
+      );
+    }
     map[k.kind] = { api_version: `${k.group}/${pick.name}`, ...(k.plural ? { plural_name: k.plural } : {}) };
   }
   return map;

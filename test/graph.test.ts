@@ -296,6 +296,14 @@ describe("resource graph under mocks", function () {
       });
     });
 
+    it("refuses to derive from a served version name Kubernetes would not allow", async () => {
+      const odd = [{ name: "v1$(x)", served: true, storage: true }];
+      await assert.rejects(
+        dropIn({ ...ALL_V1BETA1, "clusters.cluster.x-k8s.io": odd }),
+        /CRD clusters\.cluster\.x-k8s\.io to serve a version named like v1beta2; it serves "v1\$\(x\)"/,
+      );
+    });
+
     it("refuses an explicit map naming a version the cluster does not serve", async () => {
       const config = baseConfig({
         apiResources: JSON.stringify({ Cluster: { api_version: "cluster.x-k8s.io/v1beta2" } }),
