@@ -5,7 +5,8 @@ import { Registration, runProgram } from "./program";
 // the SDK serialized), with state kept between runs: check/diff/create/update on up, only
 // check/diff on preview, read on refresh, delete in reverse order on destroy.
 
-export type OpKind = "create" | "update" | "replace" | "same" | "read" | "delete";
+// "discard": dropped from state without a delete, as the engine does for reads and retainOnDelete.
+export type OpKind = "create" | "update" | "replace" | "same" | "read" | "delete" | "discard";
 export interface Op {
   readonly name: string;
   readonly type: string;
@@ -131,7 +132,8 @@ export class MiniEngine {
   private async deleteAll(entries: StateEntry[]): Promise<Op[]> {
     const ops: Op[] = [];
     for (const e of entries.sort((a, b) => b.order - a.order)) {
-      if (e.kind === "register" && !e.retainOnDelete) {
+      const deletes = e.kind === "register" && !e.retainOnDelete;
+      if (deletes) {
         if (e.type.startsWith("pulumi-nodejs:dynamic")) {
           // delete runs the provider code saved in state, not the current code
           const provider = loadProvider(e.outputs[PROVIDER_KEY]);
@@ -141,7 +143,7 @@ export class MiniEngine {
         }
       }
       this.state.delete(e.urn);
-      ops.push({ name: e.name, type: e.type, op: "delete" });
+      ops.push({ name: e.name, type: e.type, op: deletes ? "delete" : "discard" });
     }
     return ops;
   }
