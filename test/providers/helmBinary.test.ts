@@ -12,6 +12,7 @@ import {
   UNKNOWN,
   valueOf,
 } from "./fakeTransport";
+import { itRejects, itReplaces, itUpdatesInPlace } from "./tables";
 
 const inputs: HelmBinaryInputs = {
   transport: JUJU,
@@ -35,7 +36,7 @@ describe("HelmBinaryProvider", () => {
       assert.deepEqual(await p.check(inputs, news), { inputs: news });
     });
 
-    for (const [key, value] of [
+    itRejects(p, inputs, [
       ["unit", "magnum/0; rm -rf /"],
       ["version", "v3.17.3; reboot"],
       ["version", "3.17.3"],
@@ -43,13 +44,7 @@ describe("HelmBinaryProvider", () => {
       ["tarballUrl", "https://get.helm.sh/helm v3.tar.gz"],
       ["tarballUrl", "ftp://get.helm.sh/helm.tar.gz"],
       ["tarballSha256", "$(reboot)"],
-    ]) {
-      it(`reports ${key}=${JSON.stringify(value)} as a failure`, async () => {
-        const r = await p.check(inputs, { ...inputs, [key]: value });
-        assert.equal(r.inputs, undefined);
-        assert.match(r.failures?.[0].reason ?? "", new RegExp(key));
-      });
-    }
+    ]);
   });
 
   describe("diff", () => {
@@ -60,29 +55,18 @@ describe("HelmBinaryProvider", () => {
       assert.deepEqual(d, { changes: false, replaces: [], deleteBeforeReplace: true });
     });
 
-    for (const [key, value] of [
+    itUpdatesInPlace(p, outputs, inputs, [
       ["version", "v3.18.0"],
       ["version", UNKNOWN],
       ["tarballUrl", "https://mirror.example.org/helm.tar.gz"],
       ["tarballSha256", ""],
       ["destroyMode", "remove"],
-    ]) {
-      it(`changes in place for ${key}=${JSON.stringify(value)}`, async () => {
-        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
-        assert.equal(d.changes, true);
-        assert.deepEqual(d.replaces, []);
-      });
-    }
+    ]);
 
-    for (const [key, value] of [
+    itReplaces(p, outputs, inputs, [
       ["unit", "magnum/1"],
       ["installPath", "/usr/bin/helm"],
-    ]) {
-      it(`replaces for ${key}=${value}`, async () => {
-        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
-        assert.deepEqual(d.replaces, [key]);
-      });
-    }
+    ]);
 
     for (const live of ["", "v3.16.0+gabc", "v3.17.30"]) {
       it(`sees drift when read found helm ${JSON.stringify(live)}`, async () => {

@@ -19,6 +19,7 @@ import {
   UNKNOWN,
   valueOf,
 } from "./fakeTransport";
+import { itRejects, itReplaces, itUpdatesInPlace } from "./tables";
 
 const CONFIG_DIR = "--config-dir /etc/magnum/magnum.conf.d";
 
@@ -65,19 +66,13 @@ describe("ManagedBlockProvider", () => {
       assert.deepEqual(await p.check(inputs, inputs), { inputs });
     });
 
-    for (const [key, value] of [
+    itRejects(p, inputs, [
       ["unit", "magnum/0; rm -rf /"],
       ["path", "/etc/default/$(reboot)"],
       ["initScript", "/etc/init.d/magnum conductor"],
       ["marker", "graft'; reboot; '"],
       ["block", "A=1\r\nB=2"],
-    ]) {
-      it(`reports ${key}=${JSON.stringify(value)} as a failure`, async () => {
-        const r = await p.check(inputs, { ...inputs, [key]: value });
-        assert.equal(r.inputs, undefined);
-        assert.match(r.failures?.[0].reason ?? "", new RegExp(key));
-      });
-    }
+    ]);
   });
 
   describe("diff", () => {
@@ -88,31 +83,20 @@ describe("ManagedBlockProvider", () => {
       assert.deepEqual(d, { changes: false, replaces: [], deleteBeforeReplace: true });
     });
 
-    for (const [key, value] of [
+    itUpdatesInPlace(p, outputs, inputs, [
       ["block", "A=1"],
       ["block", UNKNOWN],
       ["initScript", "/etc/init.d/other"],
       ["showArgsMustContain", [CONFIG_DIR, "--debug"]],
       ["showArgsMustContain", [UNKNOWN]],
       ["destroyMode", "remove"],
-    ] as const) {
-      it(`changes in place for ${key}=${JSON.stringify(value)}`, async () => {
-        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
-        assert.equal(d.changes, true);
-        assert.deepEqual(d.replaces, []);
-      });
-    }
+    ]);
 
-    for (const [key, value] of [
+    itReplaces(p, outputs, inputs, [
       ["unit", "magnum/1"],
       ["path", "/etc/default/other"],
       ["marker", "other"],
-    ]) {
-      it(`replaces for ${key}=${value}`, async () => {
-        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
-        assert.deepEqual(d.replaces, [key]);
-      });
-    }
+    ]);
 
     for (const [key, value] of [
       ["liveBlockSha", "absent"],

@@ -12,6 +12,7 @@ import {
   UNKNOWN,
   valueOf,
 } from "./fakeTransport";
+import { itRejects, itReplaces, itUpdatesInPlace } from "./tables";
 
 const inputs: PipPackageInputs = {
   transport: JUJU,
@@ -50,7 +51,7 @@ describe("PipPackageProvider", () => {
       assert.deepEqual(await p.check(inputs, news), { inputs: news });
     });
 
-    for (const [key, value] of [
+    itRejects(p, inputs, [
       ["unit", "magnum/0; rm -rf /"],
       ["package", "magnum capi"],
       ["version", "1.4.0; reboot"],
@@ -59,13 +60,7 @@ describe("PipPackageProvider", () => {
       ["entryPointName", "a b"],
       ["indexUrl", "https://pypi.example.org/ simple"],
       ["indexUrl", "file:///etc/passwd"],
-    ]) {
-      it(`reports ${key}=${JSON.stringify(value)} as a failure`, async () => {
-        const r = await p.check(inputs, { ...inputs, [key]: value });
-        assert.equal(r.inputs, undefined);
-        assert.match(r.failures?.[0].reason ?? "", new RegExp(key));
-      });
-    }
+    ]);
 
     it("refuses an index URL with credentials, and names it without the password", async () => {
       const r = await p.check(inputs, {
@@ -90,7 +85,7 @@ describe("PipPackageProvider", () => {
       assert.deepEqual(d, { changes: false, replaces: [], deleteBeforeReplace: true });
     });
 
-    for (const [key, value] of [
+    itUpdatesInPlace(p, outputs, inputs, [
       ["version", "1.4.1"],
       ["version", UNKNOWN],
       ["indexUrl", ""],
@@ -98,23 +93,12 @@ describe("PipPackageProvider", () => {
       ["entryPointName", "k8s_fedora"],
       ["rollbackVersion", "1.2.0"],
       ["destroyMode", "remove"],
-    ]) {
-      it(`changes in place for ${key}=${value}`, async () => {
-        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
-        assert.equal(d.changes, true);
-        assert.deepEqual(d.replaces, []);
-      });
-    }
+    ]);
 
-    for (const [key, value] of [
+    itReplaces(p, outputs, inputs, [
       ["unit", "magnum/1"],
       ["package", "other"],
-    ]) {
-      it(`replaces for ${key}=${value}`, async () => {
-        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
-        assert.deepEqual(d.replaces, [key]);
-      });
-    }
+    ]);
 
     for (const [key, value] of [
       ["installedVersion", "1.3.0"],

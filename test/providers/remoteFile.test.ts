@@ -19,6 +19,7 @@ import {
   UNKNOWN,
   valueOf,
 } from "./fakeTransport";
+import { itRejects, itReplaces, itUpdatesInPlace } from "./tables";
 
 const SECRET = "[trust]\ntrustee_domain_admin_password = s3cr3t-Pa55\n";
 
@@ -58,7 +59,7 @@ describe("RemoteFileProvider", () => {
       assert.deepEqual(await p.check(inputs, inputs), { inputs });
     });
 
-    for (const [key, value] of [
+    itRejects(p, inputs, [
       ["unit", "magnum/0; rm -rf /"],
       ["path", "/etc/$(reboot)"],
       ["path", "/etc/magnum/my file.conf"],
@@ -66,14 +67,7 @@ describe("RemoteFileProvider", () => {
       ["mode", "0644; reboot"],
       ["owner", "root'"],
       ["ownerFromService", "magnum-conductor; reboot"],
-    ]) {
-      it(`reports ${key}=${JSON.stringify(value)} as a failure`, async () => {
-        const r = await p.check(inputs, { ...inputs, [key]: value });
-        assert.equal(r.inputs, undefined);
-        assert.equal(r.failures?.length, 1);
-        assert.match(r.failures?.[0].reason ?? "", new RegExp(key));
-      });
-    }
+    ]);
   });
 
   describe("diff", () => {
@@ -87,7 +81,7 @@ describe("RemoteFileProvider", () => {
       });
     });
 
-    for (const [key, value] of [
+    itUpdatesInPlace(p, outputs, inputs, [
       ["mode", "0600"],
       ["owner", "magnum"],
       ["ownerFromService", ""],
@@ -97,25 +91,13 @@ describe("RemoteFileProvider", () => {
       ["content", "other"],
       ["content", UNKNOWN],
       ["mode", UNKNOWN],
-    ] as const) {
-      it(`changes in place for ${key}=${JSON.stringify(value)}`, async () => {
-        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
-        assert.equal(d.changes, true);
-        assert.deepEqual(d.replaces, []);
-      });
-    }
+    ]);
 
-    for (const [key, value] of [
+    itReplaces(p, outputs, inputs, [
       ["unit", "magnum/1"],
       ["path", "/etc/magnum/other.conf"],
       ["unit", UNKNOWN],
-    ]) {
-      it(`replaces for ${key}=${value}`, async () => {
-        const d = await p.diff("id", outputs, { ...inputs, [key]: value });
-        assert.equal(d.changes, true);
-        assert.deepEqual(d.replaces, [key]);
-      });
-    }
+    ]);
 
     for (const [key, value] of [
       ["sha256", "absent"],

@@ -21,6 +21,7 @@ import {
   UNKNOWN,
   valueOf,
 } from "./fakeTransport";
+import { itRejects, itReplaces, itUpdatesInPlace } from "./tables";
 
 const apply: ServiceRestartInputs = {
   transport: JUJU,
@@ -66,20 +67,14 @@ describe("ServiceRestartProvider", () => {
       assert.deepEqual(await p.check(apply, apply), { inputs: apply });
     });
 
-    for (const [key, value] of [
+    itRejects(p, apply, [
       ["unit", "magnum/0; rm -rf /"],
       ["service", "magnum-conductor; reboot"],
       ["configDir", "/etc/magnum/$(reboot)"],
       ["driver", "k8s capi"],
       ["settleSeconds", 0],
       ["settleSeconds", 1.5],
-    ] as const) {
-      it(`reports ${key}=${JSON.stringify(value)} as a failure`, async () => {
-        const r = await p.check(apply, { ...apply, [key]: value });
-        assert.equal(r.inputs, undefined);
-        assert.match(r.failures?.[0].reason ?? "", new RegExp(key));
-      });
-    }
+    ]);
   });
 
   describe("diff", () => {
@@ -89,31 +84,20 @@ describe("ServiceRestartProvider", () => {
       assert.deepEqual(await p.diff("id", applied, apply), { changes: false, replaces: [] });
     });
 
-    for (const [key, value] of [
+    itUpdatesInPlace(p, applied, apply, [
       ["triggers", ["sha-of-conf", "1.4.1"]],
       ["triggers", ["sha-of-conf", UNKNOWN]],
       ["configDir", "/etc/magnum/other.d"],
       ["driver", "other"],
       ["settleSeconds", 10],
       ["destroyMode", "remove"],
-    ] as const) {
-      it(`changes in place for ${key}=${JSON.stringify(value)}`, async () => {
-        const d = await p.diff("id", applied, { ...apply, [key]: value });
-        assert.equal(d.changes, true);
-        assert.deepEqual(d.replaces, []);
-      });
-    }
+    ]);
 
-    for (const [key, value] of [
+    itReplaces(p, applied, apply, [
       ["unit", "magnum/1"],
       ["service", "magnum-api"],
       ["when", "destroy"],
-    ]) {
-      it(`replaces for ${key}=${value}`, async () => {
-        const d = await p.diff("id", applied, { ...apply, [key]: value });
-        assert.deepEqual(d.replaces, [key]);
-      });
-    }
+    ]);
 
     it("sees drift when read found the daemon unhealthy, for when=apply only", async () => {
       assert.equal((await p.diff("id", { ...applied, healthy: "0" }, apply)).changes, true);
