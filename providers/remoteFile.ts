@@ -76,15 +76,19 @@ dir=$(dirname -- "$path")
 want=${shq(sha256(i.content))}
 mode=${shq(i.mode)}
 ${ownerLines(i)}
-if [ ! -d "$dir" ]; then snapshot "$dir"; install -d -m 0755 -o root -g root -- "$dir"; fi
+made_dir=0
+if [ ! -d "$dir" ]; then snapshot "$dir"; install -d -m 0755 -o root -g root -- "$dir"; made_dir=1; fi
 tmp=$(mktemp -- "$dir/.graft.XXXXXX")
 trap 'rm -f -- "$tmp"' EXIT
+# The payload is staged beside its target (never in /tmp), so a directory made for it goes again
+# when a gate refuses the payload: nothing is left changed.
+refuse() { rm -f -- "$tmp"; if [ $made_dir = 1 ]; then rmdir -- "$dir"; fi; gate "$1" "$2; the file was left as it was"; }
 cat > "$tmp"
 got=$(sha256sum < "$tmp" | cut -c1-64)
-[ "$got" = "$want" ] || gate "a payload of sha256 $want" "sha256 $got over $(stat -c %s -- "$tmp") bytes received; the file was left as it was"
+[ "$got" = "$want" ] || refuse "a payload of sha256 $want" "sha256 $got over $(stat -c %s -- "$tmp") bytes received"
 if [ ${i.asciiOnly ? 1 : 0} = 1 ]; then
   n=$(tr -d '\\000-\\177' < "$tmp" | wc -c)
-  [ "$n" = 0 ] || gate "ASCII-only content" "$n non-ASCII bytes; the file was left as it was"
+  [ "$n" = 0 ] || refuse "ASCII-only content" "$n non-ASCII bytes"
 fi
 if [ -f "$path" ] && [ "$(sha256sum < "$path" | cut -c1-64)" = "$want" ] && [ "$(stat -c '%a %U' -- "$path")" = "\${mode#0} $owner" ]; then
   emit changed 0

@@ -1,5 +1,5 @@
 import assert from "assert/strict";
-import { readFileSync, statSync, writeFileSync } from "fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "fs";
 import { join } from "path";
 import { sha256 } from "../../providers/diffing";
 import { parseResults } from "../../providers/remote";
@@ -258,5 +258,21 @@ describe("RemoteFileProvider", () => {
       );
       assert.equal(readFileSync(path, "utf8"), "before\n");
     });
+
+    for (const [gate, payload] of [
+      ["payload", SECRET.slice(0, 10)],
+      ["ASCII", "caf\u00e9\n"],
+    ]) {
+      it(`takes back a directory it made when the ${gate} gate refuses the payload`, async () => {
+        const dir = join(tmp(), "conf.d");
+        const i = { ...inputs, path: join(dir, "00.conf"), ownerFromService: "", asciiOnly: true };
+        const script =
+          gate === "ASCII" ? await applyScript({ ...i, content: payload }) : await applyScript(i);
+        const r = runLocally(script, join(tmp(), "state"), Buffer.from(payload));
+        assert.equal(r.code, 3, r.stderr);
+        assert.match(parseResults(r.stdout)["fail.seen"], /; the file was left as it was$/);
+        assert.equal(existsSync(dir), false);
+      });
+    }
   });
 });
