@@ -47,6 +47,14 @@ cur=$(helm version --short 2>/dev/null || true)
 case "$cur" in
   "$want" | "$want+"*) emit changed 0 ;;
   *)
+    # An install that another helm would shadow cannot pass the check below: refuse it up front.
+    ddir=$(dirname -- "$dest"); on_path=0
+    IFS=: read -ra dirs <<< "$PATH"
+    for d in "\${dirs[@]}"; do
+      if [ "$d" = "$ddir" ]; then on_path=1; break; fi
+      [ ! -x "$d/helm" ] || gate "$dest first on PATH" "$d/helm comes before it; nothing was installed"
+    done
+    [ $on_path = 1 ] || gate "$ddir on PATH" "PATH=$PATH; nothing was installed"
     say "helm \${cur:-absent} -> $want from $url"
     state_init
     work=$(mktemp -d -- "$STATE_DIR/helm.XXXXXX")

@@ -1,4 +1,7 @@
 import assert from "assert/strict";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "fs";
+import { join } from "path";
+import { parseResults } from "../../providers/remote";
 import { HelmBinaryInputs, HelmBinaryOutputs, HelmBinaryProvider } from "../../providers/helmBinary";
 import {
   FakeTransport,
@@ -7,7 +10,9 @@ import {
   noIo,
   ok,
   parseErrors,
+  runLocally,
   scriptOf,
+  tempDirPerTest,
   UNIT,
   UNKNOWN,
   valueOf,
@@ -153,5 +158,37 @@ describe("HelmBinaryProvider", () => {
         assert.ok(script.endsWith(`\nrestore '/usr/local/bin/helm' '${mode}'\n`), script.slice(-80));
       });
     }
+  });
+
+  describe("the apply script, run here", () => {
+    const tmp = tempDirPerTest();
+
+    /** Runs the install with PATH = `pathDirs` (then the system's), an old helm in the first. */
+    async function install(pathDirs: string[]) {
+      const old = join(tmp(), "old-bin");
+      mkdirSync(old);
+      writeFileSync(join(old, "helm"), "#!/bin/sh\necho v3.16.0+g1a2b3c4\n");
+      chmodSync(join(old, "helm"), 0o755);
+      const dest = join(tmp(), "bin", "helm");
+      const t = new FakeTransport(() => liveReply);
+      await new HelmBinaryProvider(t.connect).create({ ...inputs, installPath: dest });
+      const r = runLocally(scriptOf(t.calls[0]), join(tmp(), "state"), undefined, pathDirs.join(":"));
+      return { r, results: parseResults(r.stdout), dest, old };
+    }
+
+    it("refuses, before downloading, an install that an earlier helm on PATH would shadow", async () => {
+      const { r, results, dest, old } = await install([join(tmp(), "old-bin"), join(tmp(), "bin")]);
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(results["fail.expected"], `${dest} first on PATH`);
+      assert.equal(results["fail.seen"], `${old}/helm comes before it; nothing was installed`);
+      assert.equal(existsSync(dest), false);
+    });
+
+    it("refuses an install path whose directory is not on PATH", async () => {
+      const { r, results, dest } = await install([]);
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(results["fail.expected"], `${join(tmp(), "bin")} on PATH`);
+      assert.equal(existsSync(dest), false);
+    });
   });
 });
