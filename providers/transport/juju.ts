@@ -115,7 +115,8 @@ function progressOrKeep(line: string, opts: RunOptions): string {
   return `${line}\n`;
 }
 
-function killGroup(pid: number): void {
+/** Kills a detached child and everything it started. */
+export function killGroup(pid: number): void {
   try {
     process.kill(-pid, "SIGKILL");
   } catch {

@@ -1,6 +1,5 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { CloudOptions, StubCloud } from "./cloud";
 import { UnitStatus } from "./types";
@@ -18,10 +17,6 @@ export const SERVED: CloudOptions["servedVersions"] = {
   "openstackclusters.infrastructure.cluster.x-k8s.io": V1BETA1,
   "kubeadmcontrolplanes.controlplane.cluster.x-k8s.io": V1BETA1,
 };
-
-export function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "stub-cloud-"));
-}
 
 export function options(dir: string, extra: Partial<CloudOptions> = {}): CloudOptions {
   return {

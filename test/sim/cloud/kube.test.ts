@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as net from "net";
 import { gunzipSync } from "zlib";
 import { StubCloud } from "./cloud";
-import { options, SERVED, tempDir } from "./fixtures";
+import { options, SERVED } from "./fixtures";
+import { tempDir } from "../unit/testSupport";
 
 describe("stub cloud: management-cluster apiserver", function () {
   this.timeout(30_000);
@@ -14,7 +15,7 @@ describe("stub cloud: management-cluster apiserver", function () {
     fetch(`${cloud.kubeServer}${p}`, { headers: { Authorization: `Bearer ${token}` } });
 
   before(async () => {
-    dir = tempDir();
+    dir = tempDir("cloud");
     cloud = await StubCloud.start(
       options(dir, {
         capoAvailable: false,

@@ -2,8 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { StubCloud } from "./cloud";
-import { conductor, openstack, options, SERVED, tempDir } from "./fixtures";
+import { conductor, openstack, options, SERVED } from "./fixtures";
 import { UnitStatus } from "./types";
+import { tempDir } from "../unit/testSupport";
 
 describe("stub cloud: Magnum via the real openstack CLI", function () {
   this.timeout(60_000);
@@ -27,7 +28,7 @@ describe("stub cloud: Magnum via the real openstack CLI", function () {
     (await openstack(cloud, ["coe", "cluster", "show", name, "-f", "value", "-c", "status"])).stdout.trim();
 
   before(async () => {
-    dir = tempDir();
+    dir = tempDir("cloud");
     unitFile = path.join(dir, "unit0.json");
     cloud = await StubCloud.start(
       options(dir, {

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import { StubCloud } from "./cloud";
-import { openstack, options, PROJECT_ID, tempDir } from "./fixtures";
+import { openstack, options, PROJECT_ID } from "./fixtures";
+import { tempDir } from "../unit/testSupport";
 
 describe("stub cloud: Neutron via the real openstack CLI", function () {
   this.timeout(60_000);
@@ -10,7 +11,7 @@ describe("stub cloud: Neutron via the real openstack CLI", function () {
   let sgId: string;
 
   before(async () => {
-    dir = tempDir();
+    dir = tempDir("cloud");
     cloud = await StubCloud.start(
       options(dir, {
         securityGroups: [

@@ -1,4 +1,5 @@
 import { spawn } from "child_process";
+import { killGroup } from "../../../providers/transport/juju";
 
 export interface RunResult {
   code: number;
@@ -28,7 +29,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            killGroup(child.pid);
+            if (child.pid) killGroup(child.pid);
           }, opts.timeoutMs);
     child.on("error", reject);
     child.on("close", (code, signal) => {
@@ -43,15 +44,6 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       });
     });
   });
-}
-
-export function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // Already gone.
-  }
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {
