@@ -4,6 +4,20 @@ import { StubCloud } from "./cloud";
 import { openstack, options, PROJECT_ID } from "./fixtures";
 import { tempDir } from "../unit/testSupport";
 
+/** `openstack security group rule create` for tcp/6443 from `remote`; the group and flags follow. */
+const tcp6443From = (remote: string): string[] => [
+  "security",
+  "group",
+  "rule",
+  "create",
+  "--protocol",
+  "tcp",
+  "--dst-port",
+  "6443",
+  "--remote-ip",
+  remote,
+];
+
 describe("stub cloud: Neutron via the real openstack CLI", function () {
   this.timeout(60_000);
   let dir: string;
@@ -98,19 +112,7 @@ describe("stub cloud: Neutron via the real openstack CLI", function () {
   });
 
   it("creates a rule, refuses an identical one with SecurityGroupRuleExists, ignoring the description", async () => {
-    const args = [
-      "security",
-      "group",
-      "rule",
-      "create",
-      "--ingress",
-      "--protocol",
-      "tcp",
-      "--dst-port",
-      "6443",
-      "--remote-ip",
-      "10.12.4.76/32",
-    ];
+    const args = [...tcp6443From("10.12.4.76/32"), "--ingress"];
     const created = await openstack(cloud, [...args, sgId, "-f", "json"]);
     assert.strictEqual(created.code, 0, created.stderr);
     const rule = JSON.parse(created.stdout) as {
@@ -137,31 +139,10 @@ describe("stub cloud: Neutron via the real openstack CLI", function () {
   });
 
   it("normalizes a bare address to /32, so it duplicates the /32 rule", async () => {
-    const dup = await openstack(cloud, [
-      "security",
-      "group",
-      "rule",
-      "create",
-      "--protocol",
-      "tcp",
-      "--dst-port",
-      "6443",
-      "--remote-ip",
-      "10.12.4.76",
-      sgId,
-    ]);
+    const dup = await openstack(cloud, [...tcp6443From("10.12.4.76"), sgId]);
     assert.match(dup.stderr, /409/);
     const other = await openstack(cloud, [
-      "security",
-      "group",
-      "rule",
-      "create",
-      "--protocol",
-      "tcp",
-      "--dst-port",
-      "6443",
-      "--remote-ip",
-      "10.12.4.77",
+      ...tcp6443From("10.12.4.77"),
       sgId,
       "-f",
       "value",
