@@ -1,23 +1,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { isHttpUrl, PATTERNS, redactUrls } from "./providers/transport/shell";
-import { TransportSpec } from "./providers/transport/transport";
-import { DestroyMode } from "./providers/remoteFile";
-
-/** The kinds the driver resolves through `api_resources` (FACTS: magnum-capi-helm 1.4.0). */
-export const API_KINDS = [
-  "Cluster",
-  "OpenstackCluster",
-  "MachineDeployment",
-  "K8sControlPlane",
-  "Machine",
-  "Manifests",
-  "HelmRelease",
-  "HelmChartProxy",
-] as const;
-export type ApiKind = (typeof API_KINDS)[number];
-export type ApiResourceMap = Partial<Record<ApiKind, { api_version: string; plural_name?: string }>>;
+import { DESTROY_MODE, DestroyMode } from "./core/destroyMode";
+import { API_KINDS, ApiResourceMap } from "./core/driverKinds";
+import { isHttpUrl, PATTERNS, redactUrls } from "./core/shell";
+import { TransportSpec } from "./core/transportSpec";
 
 export interface Conductor {
   readonly unit: string;
@@ -185,7 +172,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     healthPollAttempts: int("healthPollAttempts", 10, 1, 1000),
     healthPollIntervalSeconds: int("healthPollIntervalSeconds", 20, 1, 3600),
     smokeTest: smokeTest(json("smokeTest")),
-    destroyMode: str("destroyMode", "rollback", /^(rollback|remove)$/, "rollback or remove") as DestroyMode,
+    destroyMode: str("destroyMode", "rollback", DESTROY_MODE.pattern, DESTROY_MODE.expected) as DestroyMode,
     transport: transport(json("transport"), jujuModel),
   };
 }

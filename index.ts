@@ -11,8 +11,11 @@ export = async () => {
   const raw = new pulumi.Config("magnum-capi-graft");
   const cfg = loadConfig((key) => raw.get(key));
 
+  const { mgmtKubeconfig, conductors, jujuModel: _model, ...settings } = cfg;
+  // Secret from here on, once: every resource that takes it gets this Output.
+  const kubeconfig = pulumi.secret(mgmtKubeconfig);
   const mgmt = new ManagementCluster("mgmt", {
-    kubeconfig: pulumi.secret(cfg.mgmtKubeconfig),
+    kubeconfig,
     apiResources: cfg.apiResources,
   });
   const openstackProvider = new openstack.Provider("capi-mgmt", { tenantId: cfg.mgmtProjectId });
@@ -23,11 +26,12 @@ export = async () => {
     cfg.mgmtApiPort,
   );
 
-  const grafts = cfg.conductors.map(
+  const grafts = conductors.map(
     (conductor) =>
       new ConductorGraft(conductor.unit.replace("/", "-"), {
-        config: cfg,
+        settings,
         conductor,
+        kubeconfig,
         securityGroupId: sg.id,
         rule: decideRule(sg.ingressRules, conductor.unit, conductor.address, cfg.mgmtApiPort),
         openstackProvider,
@@ -47,7 +51,7 @@ export = async () => {
 
   return {
     conductors: Object.fromEntries(
-      cfg.conductors.map((c, i) => [
+      conductors.map((c, i) => [
         c.unit,
         {
           driverVersion: grafts[i].installedVersion,

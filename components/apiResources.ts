@@ -1,51 +1,4 @@
-import { ApiKind, ApiResourceMap } from "../config";
-
-// What magnum-capi-helm 1.4.0 asks the management cluster for, and the version its code falls back
-// to when a kind is absent from api_resources (FACTS.md).
-export interface DriverKind {
-  readonly kind: ApiKind;
-  readonly crd: string;
-  readonly group: string;
-  readonly defaultVersion: string;
-  /** The only kind whose plural_name the driver reads from the map. */
-  readonly plural?: string;
-}
-
-export const DRIVER_KINDS: readonly DriverKind[] = [
-  { kind: "Cluster", crd: "clusters.cluster.x-k8s.io", group: "cluster.x-k8s.io", defaultVersion: "v1beta1" },
-  {
-    kind: "MachineDeployment",
-    crd: "machinedeployments.cluster.x-k8s.io",
-    group: "cluster.x-k8s.io",
-    defaultVersion: "v1beta1",
-  },
-  { kind: "Machine", crd: "machines.cluster.x-k8s.io", group: "cluster.x-k8s.io", defaultVersion: "v1beta1" },
-  {
-    kind: "OpenstackCluster",
-    crd: "openstackclusters.infrastructure.cluster.x-k8s.io",
-    group: "infrastructure.cluster.x-k8s.io",
-    defaultVersion: "v1beta1",
-  },
-  {
-    kind: "K8sControlPlane",
-    crd: "kubeadmcontrolplanes.controlplane.cluster.x-k8s.io",
-    group: "controlplane.cluster.x-k8s.io",
-    defaultVersion: "v1beta1",
-    plural: "kubeadmcontrolplanes",
-  },
-  {
-    kind: "Manifests",
-    crd: "manifests.addons.stackhpc.com",
-    group: "addons.stackhpc.com",
-    defaultVersion: "v1alpha1",
-  },
-  {
-    kind: "HelmRelease",
-    crd: "helmreleases.addons.stackhpc.com",
-    group: "addons.stackhpc.com",
-    defaultVersion: "v1alpha1",
-  },
-];
+import { ApiResourceMap, SERVED_KINDS } from "../core/driverKinds";
 
 export interface CrdVersion {
   readonly name: string;
@@ -62,7 +15,7 @@ const VERSION_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
  */
 export function deriveApiResources(served: Readonly<Record<string, readonly CrdVersion[]>>): ApiResourceMap {
   const map: ApiResourceMap = {};
-  for (const k of DRIVER_KINDS) {
+  for (const k of SERVED_KINDS) {
     const versions = (served[k.crd] ?? []).filter((v) => v.served);
     if (versions.some((v) => v.name === k.defaultVersion)) continue;
     const pick = versions.find((v) => v.storage) ?? versions[0];
@@ -85,7 +38,7 @@ export function checkApiResources(
   map: ApiResourceMap,
   served: Readonly<Record<string, readonly CrdVersion[]>>,
 ): ApiResourceMap {
-  for (const k of DRIVER_KINDS) {
+  for (const k of SERVED_KINDS) {
     const entry = map[k.kind];
     if (!entry) continue;
     const [group, version] = entry.api_version.split("/");

@@ -3,118 +3,141 @@ import * as pulumi from "@pulumi/pulumi";
 import { RuleDecision, ruleDescription } from "../openstack/ingressRules";
 import { HelmBinary } from "../providers/helmBinary";
 import { RemoteCheck } from "../providers/remoteCheck";
-import { DestroyMode, RemoteFile } from "../providers/remoteFile";
-import { TransportSpec } from "../providers/transport/transport";
+import { RemoteFile } from "../providers/remoteFile";
 import { MAGNUM } from "./magnum";
+import { targetOf, UnitSpec } from "./unitSpec";
 
-export interface ConductorAccessArgs {
-  readonly transport: TransportSpec;
-  readonly unit: string;
-  readonly address: string;
-  readonly mgmtApiHost: string;
-  readonly mgmtApiPort: number;
-  readonly mgmtProjectId: string;
+/** The management cluster's API as a conductor must reach it, and the group its rule goes into. */
+export interface ApiAccess {
+  readonly host: string;
+  readonly port: number;
+  readonly projectId: string;
   readonly securityGroupId: string;
   /** What Neutron already holds for this conductor (looked up before the graph is built). */
   readonly rule: RuleDecision;
   readonly openstackProvider: openstack.Provider;
-  /** The kubeconfig content, secret. */
+}
+
+/** The helm release tarball to install, and the releases its auth proof must list. */
+export interface HelmSpec {
+  readonly version: string;
+  readonly tarballUrl: string;
+  /** "" when the download is not pinned to a digest. */
+  readonly tarballSha256: string;
+  readonly expectedReleases: readonly string[];
+}
+
+export interface ConductorAccessArgs {
+  readonly unit: UnitSpec;
+  readonly api: ApiAccess;
+  /** The kubeconfig content, a secret Output. */
   readonly kubeconfig: pulumi.Input<string>;
-  readonly helmVersion: string;
-  readonly helmTarballUrl: string;
-  readonly helmTarballSha256: string;
-  readonly expectedHelmReleases: readonly string[];
-  readonly destroyMode: DestroyMode;
-  readonly guards: pulumi.Input<string>;
+  readonly helm: HelmSpec;
   readonly after: pulumi.Resource[];
 }
 
 /** The runbook's access stage: SG rule -> TCP gate -> kubeconfig -> helm -> auth proof. */
 export class ConductorAccess extends pulumi.ComponentResource {
-  readonly rule: openstack.networking.SecGroupRule;
-  readonly kubeconfig: RemoteFile;
-  readonly authProof: RemoteCheck;
+  /** When the kubeconfig last really changed on the unit: a restart follows it. */
+  readonly kubeconfigChangedAt: pulumi.Output<string>;
+  /** What the next stage waits on: the auth proof. */
+  readonly ready: pulumi.Resource;
 
   constructor(name: string, args: ConductorAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:ConductorAccess", name, {}, opts);
-    const target = { transport: args.transport, unit: args.unit };
-    const ruleOpts = { parent: this, provider: args.openstackProvider, dependsOn: args.after };
-    // Verify first: someone else's identical rule is only referenced (never deleted); a missing one
-    // is created, and kept by a rollback destroy. Our own (by its description) stays ours: `import`
-    // is a no-op while it is in state and takes it back if the state was lost, instead of a 409.
-    this.rule =
-      args.rule.existingId && !args.rule.ours
-        ? openstack.networking.SecGroupRule.get(`${name}-rule`, args.rule.existingId, undefined, ruleOpts)
-        : new openstack.networking.SecGroupRule(
-            `${name}-rule`,
-            {
-              direction: "ingress",
-              ethertype: "IPv4",
-              protocol: "tcp",
-              portRangeMin: args.mgmtApiPort,
-              portRangeMax: args.mgmtApiPort,
-              remoteIpPrefix: `${args.address}/32`,
-              securityGroupId: args.securityGroupId,
-              tenantId: args.mgmtProjectId,
-              description: ruleDescription(args.unit),
-            },
-            { ...ruleOpts, retainOnDelete: args.destroyMode === "rollback", import: args.rule.existingId },
-          );
-    if (args.rule.widerRules.length > 0) {
-      pulumi.log.warn(
-        `${args.unit}: ${args.rule.widerRules.join(", ")} also admit ${args.address} to tcp/${args.mgmtApiPort}; ` +
-          "the /32 rule is kept so the wide rule can be tightened without cutting the conductor off",
-        this,
-      );
-    }
-
-    const tcp = new RemoteCheck(
-      `${name}-tcp`,
-      {
-        ...target,
-        check: { kind: "tcp", host: args.mgmtApiHost, port: args.mgmtApiPort },
-        guards: pulumi.interpolate`${args.guards} ${this.rule.id}`,
-      },
-      { parent: this, dependsOn: [this.rule] },
-    );
-    this.kubeconfig = new RemoteFile(
-      `${name}-kubeconfig`,
-      {
-        ...target,
-        path: MAGNUM.kubeconfig,
-        content: pulumi.secret(args.kubeconfig),
-        mode: "0600",
-        ownerFromService: MAGNUM.service,
-        destroyMode: args.destroyMode,
-      },
-      { parent: this, dependsOn: [tcp], additionalSecretOutputs: ["sha256"] },
-    );
-    const helm = new HelmBinary(
-      `${name}-helm`,
-      {
-        ...target,
-        version: args.helmVersion,
-        tarballUrl: args.helmTarballUrl,
-        tarballSha256: args.helmTarballSha256,
-        installPath: MAGNUM.helmPath,
-        destroyMode: args.destroyMode,
-      },
-      { parent: this, dependsOn: [this.kubeconfig] },
-    );
-    this.authProof = new RemoteCheck(
-      `${name}-auth-proof`,
-      {
-        ...target,
-        check: {
-          kind: "helmAuth",
-          kubeconfigPath: MAGNUM.kubeconfig,
-          service: MAGNUM.service,
-          expectedReleases: [...args.expectedHelmReleases],
-        },
-        guards: pulumi.interpolate`${args.guards} ${this.kubeconfig.sha256} ${helm.liveVersion}`,
-      },
-      { parent: this, dependsOn: [this.kubeconfig, helm] },
-    );
-    this.registerOutputs({});
+    const { kubeconfig, authProof } = createConductorAccess(name, args, this);
+    this.kubeconfigChangedAt = kubeconfig.changedAt;
+    this.ready = authProof;
+    this.registerOutputs({ kubeconfigChangedAt: this.kubeconfigChangedAt, ready: authProof.urn });
   }
+}
+
+function createConductorAccess(name: string, args: ConductorAccessArgs, parent: pulumi.Resource) {
+  const { unit: u, api } = args;
+  const target = targetOf(u);
+  const rule = createRule(name, args, parent);
+  const tcp = new RemoteCheck(
+    `${name}-tcp`,
+    {
+      ...target,
+      check: { kind: "tcp", host: api.host, port: api.port },
+      guards: pulumi.interpolate`${u.guards} ${rule.id}`,
+    },
+    { parent, dependsOn: [rule] },
+  );
+  const kubeconfig = new RemoteFile(
+    `${name}-kubeconfig`,
+    {
+      ...target,
+      path: MAGNUM.kubeconfig,
+      content: args.kubeconfig,
+      secret: true,
+      mode: "0600",
+      ownerFromService: MAGNUM.service,
+      destroyMode: u.destroyMode,
+    },
+    { parent, dependsOn: [tcp] },
+  );
+  const helm = new HelmBinary(
+    `${name}-helm`,
+    {
+      ...target,
+      version: args.helm.version,
+      tarballUrl: args.helm.tarballUrl,
+      tarballSha256: args.helm.tarballSha256,
+      installPath: MAGNUM.helmPath,
+      destroyMode: u.destroyMode,
+    },
+    { parent, dependsOn: [kubeconfig] },
+  );
+  const authProof = new RemoteCheck(
+    `${name}-auth-proof`,
+    {
+      ...target,
+      check: {
+        kind: "helmAuth",
+        kubeconfigPath: MAGNUM.kubeconfig,
+        service: MAGNUM.service,
+        expectedReleases: [...args.helm.expectedReleases],
+      },
+      guards: pulumi.interpolate`${u.guards} ${kubeconfig.sha256} ${helm.liveVersion}`,
+    },
+    { parent, dependsOn: [kubeconfig, helm] },
+  );
+  return { kubeconfig, authProof };
+}
+
+/**
+ * Verify first: someone else's identical rule is only referenced (never deleted); a missing one is
+ * created, and kept by a rollback destroy. Our own (by its description) stays ours: `import` is a
+ * no-op while it is in state and takes it back if the state was lost, instead of a 409.
+ */
+function createRule(name: string, args: ConductorAccessArgs, parent: pulumi.Resource) {
+  const { unit: u, api } = args;
+  const ruleOpts = { parent, provider: api.openstackProvider, dependsOn: args.after };
+  if (api.rule.widerRules.length > 0) {
+    pulumi.log.warn(
+      `${u.unit}: ${api.rule.widerRules.join(", ")} also admit ${u.address} to tcp/${api.port}; ` +
+        "the /32 rule is kept so the wide rule can be tightened without cutting the conductor off",
+      parent,
+    );
+  }
+  if (api.rule.existingId && !api.rule.ours) {
+    return openstack.networking.SecGroupRule.get(`${name}-rule`, api.rule.existingId, undefined, ruleOpts);
+  }
+  return new openstack.networking.SecGroupRule(
+    `${name}-rule`,
+    {
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: api.port,
+      portRangeMax: api.port,
+      remoteIpPrefix: `${u.address}/32`,
+      securityGroupId: api.securityGroupId,
+      tenantId: api.projectId,
+      description: ruleDescription(u.unit),
+    },
+    { ...ruleOpts, retainOnDelete: u.destroyMode === "rollback", import: api.rule.existingId },
+  );
 }

@@ -1,25 +1,26 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ManagedBlock } from "../providers/managedBlock";
-import { DestroyMode, RemoteFile } from "../providers/remoteFile";
-import { TransportSpec } from "../providers/transport/transport";
+import { RemoteFile } from "../providers/remoteFile";
 import { MAGNUM } from "./magnum";
+import { targetOf, UnitSpec } from "./unitSpec";
 
-export interface ConductorConfigArgs {
-  readonly transport: TransportSpec;
-  readonly unit: string;
+/** The Helm chart the driver deploys clusters from. */
+export interface ChartSpec {
   readonly chartRepo: string;
   readonly chartName: string;
   readonly chartVersion: string;
+}
+
+export interface ConductorConfigArgs {
+  readonly unit: UnitSpec;
+  readonly chart: ChartSpec;
+  /** The `api_resources` value to write: compact JSON. */
   readonly apiResourcesJson: pulumi.Input<string>;
-  readonly destroyMode: DestroyMode;
   readonly after: pulumi.Resource[];
 }
 
 /** The `[capi_helm]` keys of the runbook, with api_resources written explicitly. */
-export function dropInContent(
-  a: { chartRepo: string; chartName: string; chartVersion: string },
-  apiResources: string,
-): string {
+export function dropInContent(a: ChartSpec, apiResources: string): string {
   return [
     "[capi_helm]",
     `kubeconfig_file = ${MAGNUM.kubeconfig}`,
@@ -36,37 +37,46 @@ export const DAEMON_ARGS_LINE = `DAEMON_ARGS="$DAEMON_ARGS --config-dir ${MAGNUM
 
 /** The conf.d drop-in, then the /etc/default block whose show-args gate guards the restart. */
 export class ConductorConfig extends pulumi.ComponentResource {
-  readonly dropIn: RemoteFile;
-  readonly daemonArgs: ManagedBlock;
+  /** When the drop-in and the /etc/default block last really changed on the unit. */
+  readonly changedAt: pulumi.Output<string>[];
+  /** What the next stage waits on: the /etc/default block. */
+  readonly ready: pulumi.Resource;
 
   constructor(name: string, args: ConductorConfigArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:ConductorConfig", name, {}, opts);
-    const target = { transport: args.transport, unit: args.unit };
-    this.dropIn = new RemoteFile(
-      `${name}-drop-in`,
-      {
-        ...target,
-        path: MAGNUM.dropIn,
-        content: pulumi.output(args.apiResourcesJson).apply((json) => dropInContent(args, json)),
-        mode: "0644",
-        asciiOnly: true,
-        destroyMode: args.destroyMode,
-      },
-      { parent: this, dependsOn: args.after },
-    );
-    this.daemonArgs = new ManagedBlock(
-      `${name}-daemon-args`,
-      {
-        ...target,
-        path: MAGNUM.etcDefault,
-        block: DAEMON_ARGS_LINE,
-        marker: MAGNUM.blockMarker,
-        initScript: MAGNUM.initScript,
-        showArgsMustContain: [`--config-file=${MAGNUM.conf}`, `--config-dir ${MAGNUM.confDir}`],
-        destroyMode: args.destroyMode,
-      },
-      { parent: this, dependsOn: [this.dropIn] },
-    );
-    this.registerOutputs({});
+    const { dropIn, daemonArgs } = createConductorConfig(name, args, this);
+    this.changedAt = [dropIn.changedAt, daemonArgs.changedAt];
+    this.ready = daemonArgs;
+    this.registerOutputs({ changedAt: this.changedAt, ready: daemonArgs.urn });
   }
+}
+
+function createConductorConfig(name: string, args: ConductorConfigArgs, parent: pulumi.Resource) {
+  const target = targetOf(args.unit);
+  const dropIn = new RemoteFile(
+    `${name}-drop-in`,
+    {
+      ...target,
+      path: MAGNUM.dropIn,
+      content: pulumi.output(args.apiResourcesJson).apply((json) => dropInContent(args.chart, json)),
+      mode: "0644",
+      asciiOnly: true,
+      destroyMode: args.unit.destroyMode,
+    },
+    { parent, dependsOn: args.after },
+  );
+  const daemonArgs = new ManagedBlock(
+    `${name}-daemon-args`,
+    {
+      ...target,
+      path: MAGNUM.etcDefault,
+      block: DAEMON_ARGS_LINE,
+      marker: MAGNUM.blockMarker,
+      initScript: MAGNUM.initScript,
+      showArgsMustContain: [`--config-file=${MAGNUM.conf}`, `--config-dir ${MAGNUM.confDir}`],
+      destroyMode: args.unit.destroyMode,
+    },
+    { parent, dependsOn: [dropIn] },
+  );
+  return { dropIn, daemonArgs };
 }

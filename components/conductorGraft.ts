@@ -8,14 +8,23 @@ import { ConductorConfig } from "./conductorConfig";
 import { ConductorService } from "./conductorService";
 import { DriverInstall } from "./driverInstall";
 import { Preflight } from "./preflight";
+import { UnitSpec } from "./unitSpec";
+
+/** The settings a unit's graft is made of: the configuration without the kubeconfig's content. */
+export type GraftSettings = Omit<GraftConfig, "mgmtKubeconfig" | "conductors" | "jujuModel">;
 
 export interface ConductorGraftArgs {
-  readonly config: GraftConfig;
+  readonly settings: GraftSettings;
   readonly conductor: Conductor;
+  /** The management cluster's kubeconfig, a secret Output (made secret once, by the program). */
+  readonly kubeconfig: pulumi.Output<string>;
   readonly securityGroupId: string;
+  /** What Neutron already holds for this conductor's rule. */
   readonly rule: RuleDecision;
   readonly openstackProvider: openstack.Provider;
+  /** The management cluster's readiness: every gate of the unit waits on it. */
   readonly capiStack: pulumi.Input<string>;
+  /** The `api_resources` value to write: compact JSON. */
   readonly apiResourcesJson: pulumi.Input<string>;
 }
 
@@ -25,97 +34,103 @@ export class ConductorGraft extends pulumi.ComponentResource {
   readonly drivers: pulumi.Output<string>;
   readonly configDirLive: pulumi.Output<boolean>;
   readonly restartPid: pulumi.Output<string>;
+  /** The last stage: what the acceptance checks wait on. */
   readonly service: ConductorService;
 
   constructor(name: string, args: ConductorGraftArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:ConductorGraft", name, {}, opts);
-    const c = args.config;
-    const common = { transport: c.transport, unit: args.conductor.unit, destroyMode: c.destroyMode };
-    const guards = desiredGraftDigest(c);
-    const child = { parent: this };
+    const { install, service } = createConductorGraft(name, args, this);
+    this.installedVersion = install.installedVersion;
+    this.drivers = service.drivers;
+    this.configDirLive = service.configDirLive;
+    this.restartPid = service.pid;
+    this.service = service;
+    this.registerOutputs({
+      installedVersion: this.installedVersion,
+      drivers: this.drivers,
+      configDirLive: this.configDirLive,
+      restartPid: this.restartPid,
+    });
+  }
+}
 
-    const preflight = new Preflight(
-      `${name}-preflight`,
-      {
-        ...common,
-        address: args.conductor.address,
-        egressCheckUrls: c.egressCheckUrls,
-        capiStack: args.capiStack,
-        guards,
-      },
-      child,
-    );
-    const access = new ConductorAccess(
-      `${name}-access`,
-      {
-        ...common,
-        address: args.conductor.address,
-        mgmtApiHost: c.mgmtApiHost,
-        mgmtApiPort: c.mgmtApiPort,
-        mgmtProjectId: c.mgmtProjectId,
+function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pulumi.Resource) {
+  const c = args.settings;
+  const unit: UnitSpec = {
+    transport: c.transport,
+    unit: args.conductor.unit,
+    address: args.conductor.address,
+    destroyMode: c.destroyMode,
+    guards: desiredGraftDigest(c),
+  };
+  const child = { parent };
+
+  const preflight = new Preflight(
+    `${name}-preflight`,
+    { unit, egressCheckUrls: c.egressCheckUrls, capiStack: args.capiStack },
+    child,
+  );
+  const access = new ConductorAccess(
+    `${name}-access`,
+    {
+      unit,
+      api: {
+        host: c.mgmtApiHost,
+        port: c.mgmtApiPort,
+        projectId: c.mgmtProjectId,
         securityGroupId: args.securityGroupId,
         rule: args.rule,
         openstackProvider: args.openstackProvider,
-        kubeconfig: pulumi.secret(c.mgmtKubeconfig),
-        helmVersion: c.helmVersion,
-        helmTarballUrl: c.helmTarballUrl,
-        helmTarballSha256: c.helmTarballSha256 ?? "",
-        expectedHelmReleases: c.expectedHelmReleases,
-        guards,
-        after: [...preflight.gates, preflight.restartAfterDestroy],
       },
-      child,
-    );
-    const install = new DriverInstall(
-      `${name}-install`,
-      {
-        ...common,
-        driverVersion: c.driverVersion,
-        rollbackDriverVersion: c.rollbackDriverVersion,
-        pipIndexUrl: c.pipIndexUrl ?? "",
-        after: [access.authProof],
+      kubeconfig: args.kubeconfig,
+      helm: {
+        version: c.helmVersion,
+        tarballUrl: c.helmTarballUrl,
+        tarballSha256: c.helmTarballSha256 ?? "",
+        expectedReleases: c.expectedHelmReleases,
       },
-      child,
-    );
-    const config = new ConductorConfig(
-      `${name}-config`,
-      {
-        ...common,
-        chartRepo: c.chartRepo,
-        chartName: c.chartName,
-        chartVersion: c.chartVersion,
-        apiResourcesJson: args.apiResourcesJson,
-        after: [install.driver],
-      },
-      child,
-    );
-    this.service = new ConductorService(
-      `${name}-service`,
-      {
-        ...common,
-        triggers: [
-          access.kubeconfig.changedAt,
-          install.driver.changedAt,
-          config.dropIn.changedAt,
-          config.daemonArgs.changedAt,
-        ],
-        after: [config.daemonArgs],
-      },
-      child,
-    );
-    this.installedVersion = install.driver.installedVersion;
-    this.drivers = this.service.restart.drivers;
-    this.configDirLive = this.service.restart.configDirLive.apply((v) => v === "1");
-    this.restartPid = this.service.restart.pid;
-    this.registerOutputs({ installedVersion: this.installedVersion, drivers: this.drivers });
-  }
+      after: preflight.ready,
+    },
+    child,
+  );
+  const install = new DriverInstall(
+    `${name}-install`,
+    {
+      unit,
+      driverVersion: c.driverVersion,
+      rollbackDriverVersion: c.rollbackDriverVersion,
+      pipIndexUrl: c.pipIndexUrl ?? "",
+      after: [access.ready],
+    },
+    child,
+  );
+  const config = new ConductorConfig(
+    `${name}-config`,
+    {
+      unit,
+      chart: { chartRepo: c.chartRepo, chartName: c.chartName, chartVersion: c.chartVersion },
+      apiResourcesJson: args.apiResourcesJson,
+      after: [install.ready],
+    },
+    child,
+  );
+  const service = new ConductorService(
+    `${name}-service`,
+    {
+      unit,
+      triggers: [access.kubeconfigChangedAt, install.changedAt, ...config.changedAt],
+      after: [config.ready],
+    },
+    child,
+  );
+  return { install, service };
 }
 
 /**
  * What a unit's gates guard: a change to any of it reruns them before anything else changes. Secrets,
  * destroyMode and the acceptance settings stay out, so changing those touches no unit.
  */
-function desiredGraftDigest(c: GraftConfig): string {
+function desiredGraftDigest(c: GraftSettings): string {
   const guarded = {
     transport: c.transport,
     mgmt: [c.mgmtProjectId, c.mgmtSecurityGroup, c.mgmtApiHost, c.mgmtApiPort, c.mgmtKubeconfigPath],

@@ -1,40 +1,52 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PipPackage } from "../providers/pipPackage";
-import { DestroyMode } from "../providers/remoteFile";
-import { TransportSpec } from "../providers/transport/transport";
 import { MAGNUM } from "./magnum";
+import { targetOf, UnitSpec } from "./unitSpec";
 
 export interface DriverInstallArgs {
-  readonly transport: TransportSpec;
-  readonly unit: string;
+  readonly unit: UnitSpec;
   readonly driverVersion: string;
+  /** What a rollback destroy pins back. */
   readonly rollbackDriverVersion: string;
+  /** "" for pip's own default index. */
   readonly pipIndexUrl: string;
-  readonly destroyMode: DestroyMode;
   readonly after: pulumi.Resource[];
 }
 
-/** The pinned magnum-capi-helm release, verified by version and entry point. */
+/**
+ * The pinned magnum-capi-helm release, verified by version and entry point. One resource, kept as a
+ * stage of its own: its URN (and its child's) are in users' stacks, and folding it would re-parent them.
+ */
 export class DriverInstall extends pulumi.ComponentResource {
-  readonly driver: PipPackage;
+  readonly installedVersion: pulumi.Output<string>;
+  /** When the driver last really changed on the unit: a restart follows it. */
+  readonly changedAt: pulumi.Output<string>;
+  /** What the next stage waits on. */
+  readonly ready: pulumi.Resource;
 
   constructor(name: string, args: DriverInstallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:DriverInstall", name, {}, opts);
-    this.driver = new PipPackage(
-      `${name}-driver`,
-      {
-        transport: args.transport,
-        unit: args.unit,
-        package: MAGNUM.driverPackage,
-        version: args.driverVersion,
-        indexUrl: args.pipIndexUrl,
-        entryPointGroup: MAGNUM.driverEntryPointGroup,
-        entryPointName: MAGNUM.driverName,
-        rollbackVersion: args.rollbackDriverVersion,
-        destroyMode: args.destroyMode,
-      },
-      { parent: this, dependsOn: args.after },
-    );
-    this.registerOutputs({ installedVersion: this.driver.installedVersion });
+    const driver = createDriverInstall(name, args, this);
+    this.installedVersion = driver.installedVersion;
+    this.changedAt = driver.changedAt;
+    this.ready = driver;
+    this.registerOutputs({ installedVersion: this.installedVersion, changedAt: this.changedAt });
   }
+}
+
+function createDriverInstall(name: string, args: DriverInstallArgs, parent: pulumi.Resource): PipPackage {
+  return new PipPackage(
+    `${name}-driver`,
+    {
+      ...targetOf(args.unit),
+      package: MAGNUM.driverPackage,
+      version: args.driverVersion,
+      indexUrl: args.pipIndexUrl,
+      entryPointGroup: MAGNUM.driverEntryPointGroup,
+      entryPointName: MAGNUM.driverName,
+      rollbackVersion: args.rollbackDriverVersion,
+      destroyMode: args.unit.destroyMode,
+    },
+    { parent, dependsOn: args.after },
+  );
 }

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ApiResourceMap } from "../config";
-import { checkApiResources, CrdVersion, deriveApiResources, DRIVER_KINDS } from "./apiResources";
+import { ApiResourceMap, SERVED_KINDS } from "../core/driverKinds";
+import { checkApiResources, CrdVersion, deriveApiResources } from "./apiResources";
 
 export interface ManagementClusterArgs {
   /** The kubeconfig content (secret). */
@@ -24,12 +24,12 @@ export class ManagementCluster extends pulumi.ComponentResource {
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig }, { parent: this });
     const read = { parent: this, provider };
 
-    const crds = DRIVER_KINDS.map((k) =>
+    const crds = SERVED_KINDS.map((k) =>
       k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-crd-${k.crd}`, k.crd, read),
     );
     const served = pulumi.all(crds.map((c) => c.spec.versions)).apply((all) => {
       const byCrd: Record<string, CrdVersion[]> = {};
-      DRIVER_KINDS.forEach((k, i) => {
+      SERVED_KINDS.forEach((k, i) => {
         byCrd[k.crd] = (all[i] ?? []).map((v) => ({ name: v.name, served: v.served, storage: v.storage }));
       });
       return byCrd;

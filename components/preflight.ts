@@ -1,20 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DestroyMode } from "../providers/remoteFile";
 import { RemoteCheck } from "../providers/remoteCheck";
 import { ServiceRestart } from "../providers/serviceRestart";
-import { TransportSpec } from "../providers/transport/transport";
 import { MAGNUM } from "./magnum";
+import { targetOf, UnitSpec } from "./unitSpec";
 
 export interface PreflightArgs {
-  readonly transport: TransportSpec;
-  readonly unit: string;
-  readonly address: string;
+  readonly unit: UnitSpec;
   readonly egressCheckUrls: readonly string[];
   /** The management cluster's readiness: the unit's gates wait on it, so a down CAPI stack stops here. */
   readonly capiStack: pulumi.Input<string>;
-  /** The unit's desired graft; a change reruns every gate before anything else changes. */
-  readonly guards: pulumi.Input<string>;
-  readonly destroyMode: DestroyMode;
 }
 
 /**
@@ -22,41 +16,47 @@ export interface PreflightArgs {
  * delete restarts the conductor after a rollback: created before any change, so deleted after all.
  */
 export class Preflight extends pulumi.ComponentResource {
-  readonly gates: pulumi.Resource[];
-  readonly restartAfterDestroy: ServiceRestart;
+  /** What the next stage waits on: the gates and the rollback restart. */
+  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: PreflightArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:Preflight", name, {}, opts);
-    const target = { transport: args.transport, unit: args.unit };
-    const guards = pulumi.interpolate`${args.capiStack} ${args.guards}`;
-    const unit = new RemoteCheck(
-      `${name}-unit`,
-      { ...target, check: { kind: "preflight", address: args.address, magnumConf: MAGNUM.conf }, guards },
-      { parent: this },
-    );
-    this.gates = [unit];
-    if (args.egressCheckUrls.length > 0) {
-      const egress = new RemoteCheck(
+    this.ready = createPreflight(name, args, this);
+    this.registerOutputs({ ready: this.ready.map((r) => r.urn) });
+  }
+}
+
+function createPreflight(name: string, args: PreflightArgs, parent: pulumi.Resource): pulumi.Resource[] {
+  const target = targetOf(args.unit);
+  const guards = pulumi.interpolate`${args.capiStack} ${args.unit.guards}`;
+  const unit = new RemoteCheck(
+    `${name}-unit`,
+    { ...target, check: { kind: "preflight", address: args.unit.address, magnumConf: MAGNUM.conf }, guards },
+    { parent },
+  );
+  const gates: pulumi.Resource[] = [unit];
+  if (args.egressCheckUrls.length > 0) {
+    gates.push(
+      new RemoteCheck(
         `${name}-egress`,
         { ...target, check: { kind: "egress", urls: [...args.egressCheckUrls] }, guards },
-        { parent: this, dependsOn: [unit] },
-      );
-      this.gates.push(egress);
-    }
-    this.restartAfterDestroy = new ServiceRestart(
-      `${name}-restart-after-destroy`,
-      {
-        ...target,
-        service: MAGNUM.service,
-        when: "destroy",
-        triggers: [],
-        configDir: MAGNUM.confDir,
-        driver: MAGNUM.driverName,
-        settleSeconds: MAGNUM.settleSeconds,
-        destroyMode: args.destroyMode,
-      },
-      { parent: this, dependsOn: this.gates },
+        { parent, dependsOn: [unit] },
+      ),
     );
-    this.registerOutputs({});
   }
+  const restartAfterDestroy = new ServiceRestart(
+    `${name}-restart-after-destroy`,
+    {
+      ...target,
+      service: MAGNUM.service,
+      when: "destroy",
+      triggers: [],
+      configDir: MAGNUM.confDir,
+      driver: MAGNUM.driverName,
+      settleSeconds: MAGNUM.settleSeconds,
+      destroyMode: args.unit.destroyMode,
+    },
+    { parent, dependsOn: gates },
+  );
+  return [...gates, restartAfterDestroy];
 }

@@ -1,4 +1,4 @@
-import { shq } from "../providers/transport/shell";
+import { shq } from "../core/shell";
 
 // Shell text for the `openstack` CLI where Pulumi runs, always scoped the way the runbook scopes it:
 // the operator's admin-openrc stays, its project selection is replaced by the capi-mgmt project id.

@@ -1,7 +1,9 @@
-import { shq } from "./transport/shell";
-import { openTransport } from "./transport";
-import { tail, Transport, TransportSpec } from "./transport/transport";
+import { shq } from "../core/shell";
+import { TransportSpec } from "../core/transportSpec";
+import { gateError, WAY_BACK } from "./errors";
 import { PRELUDE } from "./prelude";
+import { openTransport } from "./transport";
+import { tail, Transport } from "./transport/transport";
 
 export type Connect = (spec: TransportSpec) => Transport;
 
@@ -16,17 +18,6 @@ export interface ScriptOptions {
   readonly stdin?: Buffer;
   readonly timeoutSeconds: number;
 }
-
-/** A GATE that did not hold: names the step, the unit, what was expected and what was seen. */
-export function gateError(message: string): Error {
-  return Object.assign(new Error(message), { name: "GateError" });
-}
-
-export function isGateError(e: unknown): boolean {
-  return e instanceof Error && e.name === "GateError";
-}
-
-const WAY_BACK = "Fix the cause and run `pulumi up` again to resume, or `pulumi destroy` to roll back.";
 
 export const defaultConnect: Connect = openTransport;
 

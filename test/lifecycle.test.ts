@@ -59,6 +59,25 @@ async function assertGrafted(lab: Lab, u: SimUnit): Promise<void> {
   );
 }
 
+/** Serialized providers and outputs of a fresh graft, captured from the providers before the kernel. */
+interface ReleasedState {
+  readonly providers: Record<string, string>;
+  readonly resources: Record<string, { readonly type: string; readonly outputs: Record<string, unknown> }>;
+}
+
+const RELEASED: ReleasedState = JSON.parse(
+  fs.readFileSync(path.resolve(__dirname, "../../test/fixtures/pre-kernel-providers.json"), "utf8"),
+);
+
+/** The dynamic resources in state whose serialized provider is (or is not) the released one. */
+function writtenBy(engine: MiniEngine, released: boolean): string[] {
+  return [...engine.state.values()]
+    .filter((e) => e.type.startsWith("pulumi-nodejs:dynamic"))
+    .filter((e) => (e.outputs.__provider === RELEASED.providers[e.type.split(":").pop() ?? ""]) === released)
+    .map((e) => e.name)
+    .sort();
+}
+
 describe("lifecycle against a simulated conductor", function () {
   this.timeout(600_000);
 
@@ -421,6 +440,98 @@ describe("lifecycle against a simulated conductor", function () {
         "a conf.d the graft did not create stays",
       );
       await onUnit(u, "rmdir /etc/magnum/magnum.conf.d");
+    });
+  });
+
+  describe("state written by the released providers (before the kernel)", () => {
+    let lab: Lab;
+    const dynamicNames = Object.keys(RELEASED.resources).sort();
+
+    before(async () => {
+      lab = await Lab.start({ units: [{}] });
+    });
+    after(async () => lab?.stop());
+
+    /** A fresh graft by the released providers: their code and their outputs' shape in state. */
+    async function graftByReleased(engine: MiniEngine, config: Record<string, unknown>): Promise<void> {
+      engine.useProviders(RELEASED.providers);
+      await engine.up(config);
+      engine.useProviders({});
+      assert.deepEqual(writtenBy(engine, true), dynamicNames);
+      for (const e of engine.state.values()) {
+        const released = RELEASED.resources[e.name];
+        if (!released) continue;
+        assert.deepEqual(
+          Object.keys(e.outputs).sort(),
+          ["__provider", ...Object.keys(released.outputs)].sort(),
+        );
+      }
+    }
+
+    it("is a no-op for the new code, refreshes unchanged, and rolls back with the code saved in state", async () => {
+      const engine = lab.engine();
+      const u = lab.units[0];
+      const original = await u.readFile("/etc/magnum/magnum.conf");
+      await graftByReleased(engine, lab.config());
+      await assertGrafted(lab, u);
+      const pid = await u.daemonPid();
+      const r = await engine.up(lab.config());
+      assert.deepEqual(mutations(r.ops), []);
+      assert.deepEqual(await engine.refresh(), []);
+      assert.equal(await u.daemonPid(), pid);
+      await engine.destroy();
+      assert.deepEqual(await u.readFile("/etc/magnum/magnum.conf"), original);
+      assert.equal(
+        await onUnit(u, "python3 -m pip show magnum-capi-helm | sed -n 's/^Version: //p'"),
+        "1.3.0",
+      );
+      assert.equal(await onUnit(u, "systemctl is-active magnum-conductor"), "active");
+    });
+
+    it("updates in place with the new code, refreshes and deletes with it (remove mode)", async () => {
+      const engine = lab.engine();
+      const u = lab.units[0];
+      await graftByReleased(engine, lab.config());
+      const r = await engine.up(lab.config({ destroyMode: "remove" }));
+      const updated = mutations(r.ops).filter((m) => dynamicNames.includes(m.split(":")[0]));
+      assert.deepEqual(updated.sort(), [
+        "magnum-0-access-helm:update",
+        "magnum-0-access-kubeconfig:update",
+        "magnum-0-config-daemon-args:update",
+        "magnum-0-config-drop-in:update",
+        "magnum-0-install-driver:update",
+        "magnum-0-preflight-restart-after-destroy:update",
+        "magnum-0-service-restart:update",
+      ]);
+      assert.deepEqual(
+        writtenBy(engine, true),
+        [
+          "magnum-0-access-auth-proof",
+          "magnum-0-access-tcp",
+          "magnum-0-preflight-egress",
+          "magnum-0-preflight-unit",
+        ],
+        "only the gates, which no destroyMode reaches, keep the released code",
+      );
+      assert.deepEqual(await engine.refresh(), []);
+      await assertGrafted(lab, u);
+      await engine.destroy();
+      for (const p of [
+        "/etc/magnum/kubeconfig",
+        "/etc/magnum/magnum.conf.d",
+        "/etc/default/magnum-conductor",
+        "/usr/local/bin/helm",
+      ]) {
+        assert.equal(await onUnit(u, `test -e ${p} && echo present || echo absent`), "absent", p);
+      }
+      assert.equal(
+        await onUnit(
+          u,
+          "python3 -m pip show magnum-capi-helm >/dev/null 2>&1 && echo installed || echo absent",
+        ),
+        "absent",
+      );
+      assert.equal(await onUnit(u, "systemctl is-active magnum-conductor"), "active");
     });
   });
 });

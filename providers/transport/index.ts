@@ -1,5 +1,6 @@
 import { JujuTransport } from "./juju";
-import { Transport, TransportSpec } from "./transport";
+import { TransportSpec } from "../../core/transportSpec";
+import { Transport } from "./transport";
 
 export function openTransport(spec: TransportSpec): Transport {
   switch (spec.kind) {

@@ -1,16 +1,8 @@
 import { spawn } from "child_process";
-import { mustMatch, PATTERNS } from "./shell";
-import {
-  connectionError,
-  JujuTransportSpec,
-  PROGRESS_PREFIX,
-  RunOptions,
-  RunResult,
-  tail,
-  timeoutError,
-  Transport,
-  UnitInfo,
-} from "./transport";
+import { mustMatch, PATTERNS } from "../../core/shell";
+import { JujuTransportSpec } from "../../core/transportSpec";
+import { connectionError, timeoutError } from "../errors";
+import { PROGRESS_PREFIX, RunOptions, RunResult, tail, Transport, UnitInfo } from "./transport";
 
 interface Spawned {
   code: number;

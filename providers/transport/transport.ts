@@ -1,13 +1,6 @@
 // The seam every remote command goes through. Only the juju kind exists today; the node-ssh kinds
 // (jumphost, direct) will implement the same interface, so providers never learn how a unit is reached.
 
-export interface JujuTransportSpec {
-  readonly kind: "juju";
-  readonly model: string;
-}
-
-export type TransportSpec = JujuTransportSpec;
-
 export interface RunOptions {
   /** Payload for the remote command's stdin; without it stdin is closed so nothing eats the caller's pipe. */
   readonly stdin?: Buffer;
@@ -32,19 +25,6 @@ export interface Transport {
   run(unit: string, commandLine: string, opts: RunOptions): Promise<RunResult>;
   /** What the controller knows of the unit; undefined when the model has no such unit. */
   describeUnit(unit: string, timeoutMs: number): Promise<UnitInfo | undefined>;
-}
-
-// Plain Errors tagged by name: subclasses of Error do not survive the closure serialization that
-// carries a dynamic provider into state.
-
-/** The unit could not be reached, or the connection dropped: the command may or may not have run. */
-export function connectionError(message: string): Error {
-  return Object.assign(new Error(message), { name: "ConnectionError" });
-}
-
-/** Our own deadline passed; the local client was killed. */
-export function timeoutError(message: string): Error {
-  return Object.assign(new Error(message), { name: "TimeoutError" });
 }
 
 /** Lines a remote script writes to stderr with this prefix are progress, not diagnostics. */

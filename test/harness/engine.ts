@@ -63,6 +63,8 @@ export function loadProvider(text: unknown): DynamicProvider {
 export class MiniEngine {
   readonly state = new Map<string, StateEntry>();
   private counter = 0;
+  /** Serialized providers by resource kind (`RemoteFile`, ...) that stand in for the program's own. */
+  private providerTexts: Readonly<Record<string, string>> = {};
 
   constructor(private readonly natives: Natives) {}
 
@@ -110,6 +112,14 @@ export class MiniEngine {
     return { ops, outputs: run.outputs };
   }
 
+  /**
+   * From now on, runs these serialized providers instead of those the program serializes: as if the
+   * program were still the release that wrote them. `{}` goes back to the program's own.
+   */
+  useProviders(texts: Readonly<Record<string, string>>): void {
+    this.providerTexts = texts;
+  }
+
   /** Re-measures every dynamic resource; returns the names whose recorded state changed. */
   async refresh(): Promise<string[]> {
     const drifted: string[] = [];
@@ -149,7 +159,8 @@ export class MiniEngine {
   }
 
   private async dynamic(r: Registration, old: StateEntry | undefined, preview: boolean) {
-    const news = r.inputs;
+    const stand = this.providerTexts[r.type.split(":").pop() ?? ""];
+    const news = stand === undefined ? r.inputs : { ...r.inputs, [PROVIDER_KEY]: stand };
     const provider = loadProvider(news[PROVIDER_KEY]);
     const checked = provider.check ? await provider.check(old?.inputs ?? {}, news) : { inputs: news };
     if (checked.failures && checked.failures.length > 0) {

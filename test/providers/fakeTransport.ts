@@ -5,15 +5,10 @@ import { spawnSync } from "child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { Connect, isGateError } from "../../providers/remote";
-import {
-  connectionError,
-  JujuTransportSpec,
-  RunOptions,
-  RunResult,
-  Transport,
-  UnitInfo,
-} from "../../providers/transport/transport";
+import { JujuTransportSpec } from "../../core/transportSpec";
+import { connectionError, isGateError } from "../../providers/errors";
+import { Connect } from "../../providers/remote";
+import { RunOptions, RunResult, Transport, UnitInfo } from "../../providers/transport/transport";
 
 export const JUJU: JujuTransportSpec = { kind: "juju", model: "openstack" };
 export const UNIT = "magnum/0";

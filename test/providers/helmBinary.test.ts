@@ -125,7 +125,7 @@ describe("HelmBinaryProvider", () => {
         version: "v3.18.0",
       });
       assert.equal(t.calls.length, 1);
-      assert.equal(r.outs.liveVersion, "v3.18.0");
+      assert.equal(r.outs?.liveVersion, "v3.18.0");
     });
   });
 

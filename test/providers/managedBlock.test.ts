@@ -157,7 +157,7 @@ describe("ManagedBlockProvider", () => {
       );
       const r = await new ManagedBlockProvider(t.connect).update("id", outputs, { ...inputs, block: "A=1" });
       assert.equal(t.calls.length, 1);
-      assert.equal(r.outs.liveBlockSha, blockSha("A=1"));
+      assert.equal(r.outs?.liveBlockSha, blockSha("A=1"));
     });
   });
 

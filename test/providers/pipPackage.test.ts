@@ -179,7 +179,7 @@ describe("PipPackageProvider", () => {
         version: "1.4.1",
       });
       assert.equal(t.calls.length, 1);
-      assert.equal(r.outs.installedVersion, "1.4.1");
+      assert.equal(r.outs?.installedVersion, "1.4.1");
     });
 
     // entryPoints were measured in the old group: they say nothing about the new one.

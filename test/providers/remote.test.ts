@@ -2,8 +2,9 @@ import assert from "assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { PRELUDE } from "../../providers/prelude";
-import { isGateError, need, parseResults, runScript } from "../../providers/remote";
-import { shq } from "../../providers/transport/shell";
+import { isGateError } from "../../providers/errors";
+import { need, parseResults, runScript } from "../../providers/remote";
+import { shq } from "../../core/shell";
 import {
   FakeTransport,
   JUJU,

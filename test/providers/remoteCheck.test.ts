@@ -2,14 +2,15 @@ import assert from "assert/strict";
 import { chmodSync, writeFileSync } from "fs";
 import { createServer, Server } from "net";
 import { join } from "path";
-import { isGateError, parseResults } from "../../providers/remote";
+import { isGateError } from "../../providers/errors";
+import { parseResults } from "../../providers/remote";
 import {
   CheckSpec,
   RemoteCheckInputs,
   RemoteCheckOutputs,
   RemoteCheckProvider,
 } from "../../providers/remoteCheck";
-import { connectionError } from "../../providers/transport/transport";
+import { connectionError } from "../../providers/errors";
 import {
   FakeTransport,
   gateFailed,
@@ -135,7 +136,7 @@ describe("RemoteCheckProvider", () => {
       assert.deepEqual(t.described, [UNIT]);
       assert.equal(t.calls.length, 1);
       assert.equal(t.calls[0].opts.stdin, undefined);
-      assert.equal(r.outs.passed, "1");
+      assert.equal(r.outs?.passed, "1");
     });
 
     for (const [name, t, expected] of [

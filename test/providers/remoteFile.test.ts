@@ -125,6 +125,7 @@ describe("RemoteFileProvider", () => {
       assert.equal(r.id, `${UNIT}:${inputs.path}`);
       assert.match(String(r.outs?.changedAt), /^\d{4}-\d\d-\d\dT/, "a real write moves changedAt");
       assert.deepEqual({ ...r.outs, changedAt: "" }, outputs);
+      assert.ok(r.outs);
       assert.equal("content" in r.outs, false);
     });
 
@@ -181,7 +182,8 @@ describe("RemoteFileProvider", () => {
       const r = await new RemoteFileProvider(t.connect).update("id", outputs, { ...inputs, content: "new" });
       assert.equal(t.calls.length, 1);
       assert.deepEqual(t.calls[0].opts.stdin, Buffer.from("new"));
-      assert.equal(r.outs.sha256, sha256("new"));
+      assert.equal(r.outs?.sha256, sha256("new"));
+      assert.ok(r.outs);
       assert.equal("content" in r.outs, false);
     });
   });

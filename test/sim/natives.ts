@@ -1,6 +1,6 @@
 import { spawn } from "child_process";
 import { scoped } from "../../openstack/cli";
-import { shq } from "../../providers/transport/shell";
+import { shq } from "../../core/shell";
 import { runLocalCommand } from "../harness/command";
 import { Natives, OpKind, StateEntry } from "../harness/engine";
 import { Registration } from "../harness/program";

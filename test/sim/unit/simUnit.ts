@@ -4,7 +4,7 @@ import * as path from "path";
 import { Artifacts } from "./artifacts";
 import { HOST_PYTHON, SIM_FILES } from "./paths";
 import { run } from "./processes";
-import { shq } from "../../../providers/transport/shell";
+import { shq } from "../../../core/shell";
 
 export interface SimUnitSpec {
   unit: string;

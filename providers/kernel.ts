@@ -1,0 +1,162 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DESTROY_MODE } from "../core/destroyMode";
+import { mustMatch, PATTERNS } from "../core/shell";
+import { changedKeys, checkInputs } from "./diffing";
+import { WAY_BACK } from "./errors";
+import { Connect, runScript, Target } from "./remote";
+
+/** One round trip: a provider script and how it runs. */
+export interface Script {
+  /** Names the step in progress lines and errors. */
+  readonly step: string;
+  readonly body: string;
+  readonly timeoutSeconds: number;
+  /** The payload of this call only. */
+  readonly stdin?: Buffer;
+}
+
+/** What a verification after an apply expected and saw; the kernel names step and unit. */
+export interface Mismatch {
+  readonly expected: string;
+  readonly seen: string;
+}
+
+type Key<I> = keyof I & string;
+
+/**
+ * What a remote-script resource declares: its own keys, its scripts and how it reads the unit. The
+ * kernel does the rest: unit and destroyMode validation, the diff (no I/O), create / update / read /
+ * delete, `changedAt` and the error wording.
+ */
+export interface RemoteScript<I extends Target, O extends Target> {
+  /** Keys whose change replaces the resource; `unit` and `transport` always do. */
+  readonly replaceKeys: readonly Key<I>[];
+  /** Keys whose change reruns the apply script. */
+  readonly applyKeys: readonly Key<I>[];
+  /**
+   * Keys changed in place by recording them, with no call unless the unit drifted: destroy-time
+   * settings, and values `drifted` already compares with the unit. `destroyMode`, when listed, is validated.
+   */
+  readonly recordKeys: readonly Key<I>[];
+  readonly deleteBeforeReplace: boolean;
+  /** Inputs that never reach state: a payload that travels only as stdin. */
+  readonly unstored?: readonly Key<I>[];
+  /** Whether the outputs carry `changedAt`, when the resource last really changed the unit ("" never). */
+  readonly tracksChanges: boolean;
+  /** The input a check failure is reported on. */
+  readonly checkProperty: Key<I>;
+  /** The resource's own inputs; unit and destroyMode are checked before. */
+  validate(i: I): void;
+  id(i: I): string;
+  /** From state alone: the unit as last seen is not what `news` asks for. */
+  drifted(olds: O, news: I): boolean;
+  /** The apply round trip, or what is recorded when this resource runs nothing on apply. */
+  apply(i: I): Script | { readonly recorded: Partial<O> };
+  /** The measuring round trip of a refresh; none when there is nothing to measure. */
+  measure(p: O): Script | undefined;
+  /** The round trip that puts the unit back; none when delete has nothing to do. */
+  remove(p: O): Script | undefined;
+  /** The outputs a script reported (`key=value` lines) as this resource records them. */
+  live(results: Record<string, string>, step: string, unit: string): Partial<O>;
+  /** After an apply: what the unit must show, when it does not. */
+  verify?(live: Partial<O>, i: I): Mismatch | undefined;
+  /** Asked of the transport before every script (not a round trip on the unit). */
+  precheck?(connect: Connect, i: I): Promise<void>;
+  /** On refresh: what to record instead of failing, for a failure that is a finding (a gate). */
+  findings?(e: unknown): Partial<O> | undefined;
+}
+
+/** The dynamic provider every remote-script resource is: one spec, one transport. */
+export class RemoteScriptProvider<I extends Target, O extends Target> implements pulumi.dynamic
+  .ResourceProvider<I, O> {
+  constructor(
+    private readonly spec: RemoteScript<I, O>,
+    private readonly connect: Connect,
+  ) {}
+
+  async check(_olds: I, news: I): Promise<pulumi.dynamic.CheckResult<I>> {
+    return checkInputs(news, (i) => this.validate(i), this.spec.checkProperty);
+  }
+
+  async diff(_id: string, olds: O, news: I): Promise<pulumi.dynamic.DiffResult> {
+    const s = this.spec;
+    const replaces = changedKeys(olds, news, ["unit", ...s.replaceKeys, "transport"]);
+    const changed = changedKeys(olds, news, [...s.applyKeys, ...s.recordKeys]);
+    return {
+      changes: replaces.length > 0 || changed.length > 0 || s.drifted(olds, news),
+      replaces,
+      ...(s.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+    };
+  }
+
+  async create(inputs: I): Promise<pulumi.dynamic.CreateResult<O>> {
+    this.validate(inputs);
+    return { id: this.spec.id(inputs), outs: await this.apply(inputs, "") };
+  }
+
+  async update(_id: string, olds: O, news: I): Promise<pulumi.dynamic.UpdateResult<O>> {
+    this.validate(news);
+    if (!this.spec.drifted(olds, news) && changedKeys(olds, news, this.spec.applyKeys).length === 0) {
+      // Only what is recorded changed: nothing to do on the unit.
+      return { outs: { ...olds, ...this.stored(news) } as O };
+    }
+    return { outs: await this.apply(news, (olds as { changedAt?: string }).changedAt ?? "") };
+  }
+
+  async read(id: string, props?: O): Promise<pulumi.dynamic.ReadResult<O>> {
+    if (props === undefined) throw new Error(`refresh of ${id}: no recorded state to measure from`);
+    const script = this.spec.measure(props);
+    if (!script) return { id, props };
+    try {
+      const r = await this.run(script, props);
+      return { id, props: { ...props, ...this.spec.live(r, script.step, props.unit) } };
+    } catch (e) {
+      const found = this.spec.findings?.(e);
+      if (!found) throw e;
+      return { id, props: { ...props, ...found } };
+    }
+  }
+
+  async delete(_id: string, props: O): Promise<void> {
+    const script = this.spec.remove(props);
+    if (script) await this.run(script, props);
+  }
+
+  private validate(i: I): void {
+    mustMatch("unit", i.unit, PATTERNS.unit, "a unit name like magnum/0");
+    if (this.spec.recordKeys.includes("destroyMode" as Key<I>)) {
+      const mode = (i as { destroyMode?: string }).destroyMode as string;
+      mustMatch("destroyMode", mode, DESTROY_MODE.pattern, DESTROY_MODE.expected);
+    }
+    this.spec.validate(i);
+  }
+
+  private async apply(i: I, changedBefore: string): Promise<O> {
+    const script = this.spec.apply(i);
+    if ("recorded" in script) return { ...this.stored(i), ...script.recorded } as unknown as O;
+    const r = await this.run(script, i);
+    const live = this.spec.live(r, script.step, i.unit);
+    const bad = this.spec.verify?.(live, i);
+    if (bad) {
+      throw new Error(`${script.step} on ${i.unit}: expected ${bad.expected}; saw ${bad.seen}. ${WAY_BACK}`);
+    }
+    const changedAt = r.changed === "1" ? new Date().toISOString() : changedBefore;
+    const outs = { ...this.stored(i), ...live, ...(this.spec.tracksChanges ? { changedAt } : {}) };
+    return outs as unknown as O;
+  }
+
+  private async run(script: Script, target: I | O): Promise<Record<string, string>> {
+    await this.spec.precheck?.(this.connect, target as I);
+    return runScript(this.connect, target, script.step, script.body, {
+      stdin: script.stdin,
+      timeoutSeconds: script.timeoutSeconds,
+    });
+  }
+
+  /** The inputs as state keeps them: without a payload. */
+  private stored(i: I): Record<string, unknown> {
+    const kept: Record<string, unknown> = { ...(i as object) };
+    for (const k of this.spec.unstored ?? []) delete kept[k];
+    return kept;
+  }
+}

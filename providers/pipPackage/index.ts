@@ -1,0 +1,93 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DestroyMode } from "../../core/destroyMode";
+import { isHttpUrl, mustMatch, PATTERNS, redactUrls } from "../../core/shell";
+import { TransportSpec } from "../../core/transportSpec";
+import { RemoteScript, RemoteScriptProvider } from "../kernel";
+import { Connect, defaultConnect, need } from "../remote";
+import { applyScript, deleteScript, measureScript } from "./scripts";
+import { PipPackageInputs, PipPackageOutputs } from "./types";
+
+export { PipPackageInputs, PipPackageOutputs } from "./types";
+
+const hasEntryPoint = (o: { entryPoints?: string }, name: string) =>
+  (o.entryPoints ?? "").split(",").includes(name);
+
+const PIP_PACKAGE: RemoteScript<PipPackageInputs, PipPackageOutputs> = {
+  replaceKeys: ["package"],
+  // version and entryPointName reach the unit through the drift check, which compares them with it.
+  applyKeys: ["entryPointGroup"],
+  recordKeys: ["version", "indexUrl", "entryPointName", "rollbackVersion", "destroyMode"],
+  deleteBeforeReplace: true,
+  tracksChanges: true,
+  checkProperty: "version",
+  validate(i) {
+    mustMatch("package", i.package, /^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a distribution name");
+    mustMatch("version", i.version, PATTERNS.pipVersion, "a release version like 1.4.0");
+    mustMatch("rollbackVersion", i.rollbackVersion, PATTERNS.pipVersion, "a release version like 1.3.0");
+    mustMatch("entryPointGroup", i.entryPointGroup, /^[A-Za-z0-9._-]+$/, "an entry point group");
+    mustMatch("entryPointName", i.entryPointName, /^[A-Za-z0-9._-]+$/, "an entry point name");
+    if (i.indexUrl !== "" && !isHttpUrl(i.indexUrl))
+      throw new Error(`indexUrl: expected an http(s) URL without credentials, got ${redactUrls(i.indexUrl)}`);
+  },
+  id: (i) => `${i.unit}:pip:${i.package}`,
+  drifted: (olds, news) =>
+    olds.installedVersion !== news.version || !hasEntryPoint(olds, news.entryPointName),
+  apply: (i) => ({
+    step: `pip install ${i.package}==${i.version}`,
+    body: applyScript(i),
+    timeoutSeconds: 900,
+  }),
+  measure: (p) => ({ step: `measure ${p.package}`, body: measureScript(p), timeoutSeconds: 120 }),
+  remove: (p) => ({
+    step: `${p.package} ${p.destroyMode === "rollback" ? `pin back ${p.rollbackVersion}` : "uninstall"}`,
+    body: deleteScript(p),
+    timeoutSeconds: 900,
+  }),
+  live: (r, step, unit) => ({
+    installedVersion: need(r, "version", step, unit),
+    entryPoints: need(r, "entry_points", step, unit),
+  }),
+  verify: (live, i) =>
+    live.installedVersion === i.version && hasEntryPoint(live, i.entryPointName)
+      ? undefined
+      : {
+          expected: `version ${i.version} with entry point ${i.entryPointName} in ${i.entryPointGroup}`,
+          seen: `version ${live.installedVersion || "none"} with [${live.entryPoints}]`,
+        },
+};
+
+export class PipPackageProvider extends RemoteScriptProvider<PipPackageInputs, PipPackageOutputs> {
+  constructor(connect: Connect = defaultConnect) {
+    super(PIP_PACKAGE, connect);
+  }
+}
+
+export interface PipPackageArgs {
+  readonly transport: pulumi.Input<TransportSpec>;
+  readonly unit: pulumi.Input<string>;
+  readonly package: pulumi.Input<string>;
+  readonly version: pulumi.Input<string>;
+  readonly indexUrl: pulumi.Input<string>;
+  readonly entryPointGroup: pulumi.Input<string>;
+  readonly entryPointName: pulumi.Input<string>;
+  readonly rollbackVersion: pulumi.Input<string>;
+  readonly destroyMode: pulumi.Input<DestroyMode>;
+}
+
+/** A pinned pip distribution (no deps: the deb-managed stack stays as it is) with its entry point. */
+export class PipPackage extends pulumi.dynamic.Resource {
+  declare readonly changedAt: pulumi.Output<string>;
+  declare readonly installedVersion: pulumi.Output<string>;
+  declare readonly entryPoints: pulumi.Output<string>;
+
+  constructor(name: string, args: PipPackageArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      new PipPackageProvider(),
+      name,
+      { ...args, installedVersion: undefined, entryPoints: undefined, changedAt: undefined },
+      opts,
+      "magnum-capi-graft",
+      "PipPackage",
+    );
+  }
+}

@@ -1,0 +1,101 @@
+import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "../../core/shell";
+import { CheckSpec } from "./types";
+
+/** What one kind of gate is: its step name, its own validation and its script. */
+export interface CheckKind<C extends CheckSpec> {
+  step(c: C): string;
+  validate(c: C): void;
+  script(c: C): string;
+}
+
+/** Prints which form each [trust] key takes and whether the password is set; never a value. */
+const TRUST = String.raw`conf=$1
+[ -f "$conf" ] || gate "$conf on the unit" "no such file"
+read -r dom adm pw < <(awk '
+  /^[ \t]*\[/ { sec = $0; gsub(/[ \t\[\]]/, "", sec); next }
+  sec == "trust" && index($0, "=") > 0 {
+    k = substr($0, 1, index($0, "=") - 1); gsub(/[ \t]/, "", k)
+    v = substr($0, index($0, "=") + 1); gsub(/^[ \t]+|[ \t]+$/, "", v)
+    if (v != "") set[k] = 1
+  }
+  END {
+    d = ("trustee_domain_id" in set) ? "id" : (("trustee_domain_name" in set) ? "name" : "-")
+    a = ("trustee_domain_admin_id" in set) ? "id" : (("trustee_domain_admin_name" in set) ? "name" : "-")
+    print d, a, (("trustee_domain_admin_password" in set) ? "set" : "empty")
+  }' "$conf")
+[ "$dom" != - ] || gate "[trust] trustee_domain_id or trustee_domain_name in $conf" "neither is set"
+[ "$adm" != - ] || gate "[trust] trustee_domain_admin_id or trustee_domain_admin_name in $conf" "neither is set"
+[ "$pw" = set ] || gate "[trust] trustee_domain_admin_password set in $conf" "it is empty or missing"
+emit seen "trust domain by $dom, admin by $adm, password set"`;
+
+type Table = { readonly [K in CheckSpec["kind"]]: CheckKind<Extract<CheckSpec, { kind: K }>> };
+
+/** The one table of check kinds. */
+export const CHECK_KINDS: Table = {
+  preflight: {
+    step: () => "preflight",
+    validate(c) {
+      mustMatch("address", c.address, PATTERNS.ipv4, "an IPv4 address");
+      mustMatch("magnumConf", c.magnumConf, PATTERNS.absPath, "an absolute path");
+    },
+    script: (c) => `set -- ${shq(c.magnumConf)}\n${TRUST}`,
+  },
+  tcp: {
+    step: (c) => `TCP gate to ${c.host}:${c.port}`,
+    validate(c) {
+      if (!PATTERNS.ipv4.test(c.host))
+        mustMatch("host", c.host, PATTERNS.dnsName, "an IPv4 address or DNS name");
+      if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535)
+        throw new Error(`port: expected 1-65535`);
+    },
+    script: (c) => `host=${shq(c.host)}; port=${c.port}
+if timeout 6 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" 2>/dev/null; then
+  emit seen "TCP-OK $host:$port"
+else
+  gate "TCP-OK to $host:$port" "TCP-FAIL (is tcp/$port open to this unit's address in the security group?)"
+fi`,
+  },
+  egress: {
+    step: () => "egress check",
+    validate(c) {
+      for (const u of c.urls)
+        if (!isHttpUrl(u))
+          throw new Error(`egress URL: expected http(s) without credentials, got ${redactUrls(u)}`);
+    },
+    script: (c) => `seen=""; bad=0
+for u in ${c.urls.map(shq).join(" ")}; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 15 -- "$u" || true)
+  seen="$seen $u:\${code:-000}"
+  case "$code" in [1234]??) ;; *) bad=1 ;; esac
+done
+[ $bad = 0 ] || gate "an HTTP answer from every egress URL" "\${seen# }"
+emit seen "\${seen# }"`,
+  },
+  helmAuth: {
+    step: () => "auth proof (helm list -A)",
+    validate(c) {
+      mustMatch("kubeconfigPath", c.kubeconfigPath, PATTERNS.absPath, "an absolute path");
+      mustMatch("service", c.service, PATTERNS.serviceName, "a service name");
+      for (const r of c.expectedReleases)
+        mustMatch("release", r, PATTERNS.releaseName, "a helm release name");
+    },
+    script: (c) => `svc=${shq(c.service)}; kc=${shq(c.kubeconfigPath)}
+user=$(systemctl show "$svc" -p User --value 2>/dev/null || true)
+[ -n "$user" ] || gate "a User= on $svc" "none reported by systemctl show"
+home=$(mktemp -d); chown -- "$user" "$home"; trap 'rm -rf -- "$home"' EXIT
+if ! out=$(cd / && timeout 60 sudo -u "$user" env HOME="$home" helm --kubeconfig "$kc" list -A 2>&1); then
+  gate "helm list -A as $user with $kc to succeed" "$(printf '%s' "$out" | tail -n 2 | tr '\\n' ' ')"
+fi
+names=$(printf '%s\\n' "$out" | awk 'NR > 1 && NF { print $1 }' | sort | tr '\\n' ' ')
+[ -n "$names" ] || gate "a populated release list" "no releases (reach and auth worked, but the cluster shows nothing)"
+for r in ${c.expectedReleases.map(shq).join(" ")}; do
+  case " $names" in *" $r "*) ;; *) gate "release $r in helm list -A" "\${names% }" ;; esac
+done
+emit seen "releases: \${names% }"`,
+  },
+};
+
+/** The table's entry for a check, whatever its kind. */
+export function checkKind(c: CheckSpec): CheckKind<CheckSpec> {
+  return CHECK_KINDS[c.kind] as CheckKind<CheckSpec>;
+}

@@ -1,0 +1,88 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DestroyMode } from "../../core/destroyMode";
+import { mustMatch, PATTERNS } from "../../core/shell";
+import { TransportSpec } from "../../core/transportSpec";
+import { RemoteScript, RemoteScriptProvider } from "../kernel";
+import { Connect, defaultConnect, need } from "../remote";
+import { applyScript, measureScript, rollbackScript, START_TIMEOUT_SECONDS } from "./scripts";
+import { RestartWhen, ServiceRestartInputs, ServiceRestartOutputs } from "./types";
+
+export { RestartWhen, ServiceRestartInputs, ServiceRestartOutputs } from "./types";
+
+const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs> = {
+  replaceKeys: ["service", "when"],
+  applyKeys: ["triggers", "configDir", "driver", "settleSeconds"],
+  recordKeys: ["destroyMode"],
+  deleteBeforeReplace: false,
+  tracksChanges: false,
+  checkProperty: "service",
+  validate(i) {
+    mustMatch("service", i.service, PATTERNS.serviceName, "a service name");
+    mustMatch("configDir", i.configDir, PATTERNS.absPath, "an absolute path");
+    mustMatch("driver", i.driver, /^[A-Za-z0-9_.-]+$/, "a driver name");
+    if (!Number.isInteger(i.settleSeconds) || i.settleSeconds < 1)
+      throw new Error("settleSeconds: expected >= 1");
+  },
+  id: (i) => `${i.unit}:${i.service}:${i.when}`,
+  drifted: (olds, news) => news.when === "apply" && olds.healthy !== "1",
+  apply: (i) =>
+    i.when === "destroy"
+      ? { recorded: { healthy: "1", pid: "", drivers: "", configDirLive: "" } }
+      : { step: `restart ${i.service}`, body: applyScript(i), timeoutSeconds: START_TIMEOUT_SECONDS + 60 },
+  measure: (p) =>
+    p.when === "destroy"
+      ? undefined
+      : { step: `measure ${p.service}`, body: measureScript(p), timeoutSeconds: 120 },
+  remove: (p) =>
+    p.when !== "destroy"
+      ? undefined
+      : {
+          step: `restart ${p.service} after ${p.destroyMode}`,
+          body: rollbackScript(p),
+          timeoutSeconds: START_TIMEOUT_SECONDS + 60,
+        },
+  live: (r, step, unit) => ({
+    healthy: need(r, "healthy", step, unit),
+    pid: r.pid ?? "",
+    drivers: need(r, "drivers", step, unit),
+    configDirLive: need(r, "config_dir", step, unit),
+  }),
+};
+
+export class ServiceRestartProvider extends RemoteScriptProvider<
+  ServiceRestartInputs,
+  ServiceRestartOutputs
+> {
+  constructor(connect: Connect = defaultConnect) {
+    super(SERVICE_RESTART, connect);
+  }
+}
+
+export interface ServiceRestartArgs {
+  readonly transport: pulumi.Input<TransportSpec>;
+  readonly unit: pulumi.Input<string>;
+  readonly service: pulumi.Input<string>;
+  readonly when: RestartWhen;
+  readonly triggers: pulumi.Input<pulumi.Input<string>[]>;
+  readonly configDir: pulumi.Input<string>;
+  readonly driver: pulumi.Input<string>;
+  readonly settleSeconds: pulumi.Input<number>;
+  readonly destroyMode: pulumi.Input<DestroyMode>;
+}
+
+export class ServiceRestart extends pulumi.dynamic.Resource {
+  declare readonly drivers: pulumi.Output<string>;
+  declare readonly configDirLive: pulumi.Output<string>;
+  declare readonly pid: pulumi.Output<string>;
+
+  constructor(name: string, args: ServiceRestartArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      new ServiceRestartProvider(),
+      name,
+      { ...args, healthy: undefined, pid: undefined, drivers: undefined, configDirLive: undefined },
+      opts,
+      "magnum-capi-graft",
+      "ServiceRestart",
+    );
+  }
+}
