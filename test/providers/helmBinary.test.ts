@@ -4,8 +4,12 @@ import { join } from "path";
 import { parseResults } from "../../providers/remote";
 import { HelmBinaryInputs, HelmBinaryOutputs, HelmBinaryProvider } from "../../providers/helmBinary";
 import {
+  deleteScriptOf,
   FakeTransport,
+  itRejects,
+  itReplaces,
   itReportsFailuresOf,
+  itUpdatesInPlace,
   JUJU,
   noIo,
   ok,
@@ -16,8 +20,7 @@ import {
   UNIT,
   UNKNOWN,
   valueOf,
-} from "./fakeTransport";
-import { itRejects, itReplaces, itUpdatesInPlace } from "./tables";
+} from "./harness";
 
 const inputs: HelmBinaryInputs = {
   transport: JUJU,
@@ -149,11 +152,10 @@ describe("HelmBinaryProvider", () => {
   describe("delete", () => {
     for (const mode of ["rollback", "remove"] as const) {
       it(`restores the install path in ${mode} mode, in one call`, async () => {
-        const t = new FakeTransport(() => ok({}));
-        await new HelmBinaryProvider(t.connect).delete("id", { ...outputs, destroyMode: mode });
-        assert.equal(t.calls.length, 1);
-        assert.equal(t.calls[0].opts.stdin, undefined);
-        const script = scriptOf(t.calls[0]);
+        const script = await deleteScriptOf((c) => new HelmBinaryProvider(c), {
+          ...outputs,
+          destroyMode: mode,
+        });
         assert.equal(parseErrors(script), "");
         assert.ok(script.endsWith(`\nrestore '/usr/local/bin/helm' '${mode}'\n`), script.slice(-80));
       });

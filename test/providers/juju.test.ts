@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { JujuTransport } from "../../providers/transport/juju";
 import { RunOptions } from "../../providers/transport/transport";
-import { tempDirPerTest } from "./fakeTransport";
+import { tempDirPerTest } from "./harness";
 
 const MODEL = "admin/openstack";
 const UNIT = "magnum/0";

@@ -5,8 +5,12 @@ import { sha256 } from "../../providers/diffing";
 import { ManagedBlockInputs, ManagedBlockOutputs, ManagedBlockProvider } from "../../providers/managedBlock";
 import { parseResults } from "../../providers/remote";
 import {
+  deleteScriptOf,
   FakeTransport,
+  itRejects,
+  itReplaces,
   itReportsFailuresOf,
+  itUpdatesInPlace,
   JUJU,
   NASTY,
   noIo,
@@ -18,8 +22,7 @@ import {
   UNIT,
   UNKNOWN,
   valueOf,
-} from "./fakeTransport";
-import { itRejects, itReplaces, itUpdatesInPlace } from "./tables";
+} from "./harness";
 
 const CONFIG_DIR = "--config-dir /etc/magnum/magnum.conf.d";
 
@@ -49,14 +52,8 @@ const liveReply = ok({
   show_args_ok: "1",
 });
 
-/** The script delete sends, checking it is the only call and has no stdin. */
-async function deleteScript(destroyMode: "rollback" | "remove", o = outputs): Promise<string> {
-  const t = new FakeTransport(() => ok({}));
-  await new ManagedBlockProvider(t.connect).delete("id", { ...o, destroyMode });
-  assert.equal(t.calls.length, 1);
-  assert.equal(t.calls[0].opts.stdin, undefined);
-  return scriptOf(t.calls[0]);
-}
+const deleteScript = (destroyMode: "rollback" | "remove", o = outputs) =>
+  deleteScriptOf((c) => new ManagedBlockProvider(c), { ...o, destroyMode });
 
 describe("ManagedBlockProvider", () => {
   describe("check", () => {

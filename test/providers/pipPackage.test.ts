@@ -1,8 +1,12 @@
 import assert from "assert/strict";
 import { PipPackageInputs, PipPackageOutputs, PipPackageProvider } from "../../providers/pipPackage";
 import {
+  deleteScriptOf,
   FakeTransport,
+  itRejects,
+  itReplaces,
   itReportsFailuresOf,
+  itUpdatesInPlace,
   JUJU,
   noIo,
   ok,
@@ -11,8 +15,7 @@ import {
   UNIT,
   UNKNOWN,
   valueOf,
-} from "./fakeTransport";
-import { itRejects, itReplaces, itUpdatesInPlace } from "./tables";
+} from "./harness";
 
 const inputs: PipPackageInputs = {
   transport: JUJU,
@@ -33,13 +36,8 @@ const outputs: PipPackageOutputs = {
 };
 const liveReply = ok({ changed: "1", version: "1.4.0", entry_points: outputs.entryPoints });
 
-async function deleteScript(destroyMode: "rollback" | "remove"): Promise<string> {
-  const t = new FakeTransport(() => ok({}));
-  await new PipPackageProvider(t.connect).delete("id", { ...outputs, destroyMode });
-  assert.equal(t.calls.length, 1);
-  assert.equal(t.calls[0].opts.stdin, undefined);
-  return scriptOf(t.calls[0]);
-}
+const deleteScript = (destroyMode: "rollback" | "remove") =>
+  deleteScriptOf((c) => new PipPackageProvider(c), { ...outputs, destroyMode });
 
 describe("PipPackageProvider", () => {
   describe("check", () => {

@@ -16,7 +16,7 @@ import {
   tempDirPerTest,
   UNIT,
   valueOf,
-} from "./fakeTransport";
+} from "./harness";
 
 const target = { transport: JUJU, unit: UNIT };
 

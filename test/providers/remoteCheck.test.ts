@@ -26,7 +26,7 @@ import {
   UNIT,
   UNKNOWN,
   valueOf,
-} from "./fakeTransport";
+} from "./harness";
 
 const CHECKS: Record<CheckSpec["kind"], CheckSpec> = {
   preflight: { kind: "preflight", address: "10.0.0.5", magnumConf: "/etc/magnum/magnum.conf" },

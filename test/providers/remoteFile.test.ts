@@ -5,9 +5,13 @@ import { sha256 } from "../../providers/diffing";
 import { parseResults } from "../../providers/remote";
 import { RemoteFileInputs, RemoteFileOutputs, RemoteFileProvider } from "../../providers/remoteFile";
 import {
+  deleteScriptOf,
   FakeTransport,
   gateFailed,
+  itRejects,
+  itReplaces,
   itReportsFailuresOf,
+  itUpdatesInPlace,
   JUJU,
   noIo,
   ok,
@@ -18,8 +22,7 @@ import {
   UNIT,
   UNKNOWN,
   valueOf,
-} from "./fakeTransport";
-import { itRejects, itReplaces, itUpdatesInPlace } from "./tables";
+} from "./harness";
 
 const SECRET = "[trust]\ntrustee_domain_admin_password = s3cr3t-Pa55\n";
 
@@ -207,11 +210,10 @@ describe("RemoteFileProvider", () => {
   describe("delete", () => {
     for (const mode of ["rollback", "remove"] as const) {
       it(`restores the path and its directory in ${mode} mode, from the outputs alone`, async () => {
-        const t = new FakeTransport(() => ok({}));
-        await new RemoteFileProvider(t.connect).delete("id", { ...outputs, destroyMode: mode });
-        assert.equal(t.calls.length, 1);
-        assert.equal(t.calls[0].opts.stdin, undefined);
-        const script = scriptOf(t.calls[0]);
+        const script = await deleteScriptOf((c) => new RemoteFileProvider(c), {
+          ...outputs,
+          destroyMode: mode,
+        });
         assert.equal(parseErrors(script), "");
         assert.deepEqual(
           script.split("\n").filter((l) => l.startsWith("restore ")),

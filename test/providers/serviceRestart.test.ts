@@ -8,8 +8,12 @@ import {
   ServiceRestartProvider,
 } from "../../providers/serviceRestart";
 import {
+  deleteScriptOf,
   FakeTransport,
+  itRejects,
+  itReplaces,
   itReportsFailuresOf,
+  itUpdatesInPlace,
   JUJU,
   noIo,
   ok,
@@ -20,8 +24,7 @@ import {
   UNIT,
   UNKNOWN,
   valueOf,
-} from "./fakeTransport";
-import { itRejects, itReplaces, itUpdatesInPlace } from "./tables";
+} from "./harness";
 
 const apply: ServiceRestartInputs = {
   transport: JUJU,
@@ -51,13 +54,8 @@ const liveReply = ok({
   healthy: "1",
 });
 
-async function deleteScript(destroyMode: "rollback" | "remove"): Promise<string> {
-  const t = new FakeTransport(() => ok({}));
-  await new ServiceRestartProvider(t.connect).delete("id", { ...waiting, destroyMode });
-  assert.equal(t.calls.length, 1);
-  assert.equal(t.calls[0].opts.stdin, undefined);
-  return scriptOf(t.calls[0]);
-}
+const deleteScript = (destroyMode: "rollback" | "remove") =>
+  deleteScriptOf((c) => new ServiceRestartProvider(c), { ...waiting, destroyMode });
 
 describe("ServiceRestartProvider", () => {
   describe("check", () => {

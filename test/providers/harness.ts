@@ -1,6 +1,8 @@
-// Shared fakes for the provider tests: a transport that records every call and answers from a
-// function, and helpers that run the real command line through bash to get at the script it carries.
+// The provider-test harness: a transport that records every call and answers from a function,
+// helpers that run the real command line through bash to get at the script it carries, and the
+// check/diff tables every provider's tests share.
 import assert from "assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
@@ -211,4 +213,64 @@ export function tempDirPerTest(): () => string {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "graft-test-"))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   return () => dir;
+}
+
+/** The script a delete sends, checking it is the only call and carries no stdin. */
+export async function deleteScriptOf<O>(
+  provider: (connect: Connect) => { delete(id: string, props: O): Promise<void> },
+  props: O,
+): Promise<string> {
+  const t = new FakeTransport(() => ok({}));
+  await provider(t.connect).delete("id", props);
+  assert.equal(t.calls.length, 1);
+  assert.equal(t.calls[0].opts.stdin, undefined);
+  return scriptOf(t.calls[0]);
+}
+
+// The check/diff tables: one row per input value, one test per row.
+
+interface CheckDiff<I, O> {
+  check(olds: I, news: I): Promise<pulumi.dynamic.CheckResult>;
+  diff(id: string, olds: O, news: I): Promise<pulumi.dynamic.DiffResult>;
+}
+
+type Rows = ReadonlyArray<readonly [string, unknown]>;
+
+/** check() refuses each value with one failure that names its key, and passes no inputs on. */
+export function itRejects<I extends object, O>(p: CheckDiff<I, O>, inputs: I, rows: Rows): void {
+  for (const [key, value] of rows) {
+    it(`reports ${key}=${JSON.stringify(value)} as a failure`, async () => {
+      const r = await p.check(inputs, { ...inputs, [key]: value });
+      assert.equal(r.inputs, undefined);
+      assert.equal(r.failures?.length, 1);
+      assert.match(r.failures?.[0].reason ?? "", new RegExp(key));
+    });
+  }
+}
+
+/** diff() sees a change it makes in place. */
+export function itUpdatesInPlace<I extends object, O>(
+  p: CheckDiff<I, O>,
+  olds: O,
+  inputs: I,
+  rows: Rows,
+): void {
+  for (const [key, value] of rows) {
+    it(`changes in place for ${key}=${JSON.stringify(value)}`, async () => {
+      const d = await p.diff("id", olds, { ...inputs, [key]: value });
+      assert.equal(d.changes, true);
+      assert.deepEqual(d.replaces, []);
+    });
+  }
+}
+
+/** diff() replaces the resource, naming the key that forces it. */
+export function itReplaces<I extends object, O>(p: CheckDiff<I, O>, olds: O, inputs: I, rows: Rows): void {
+  for (const [key, value] of rows) {
+    it(`replaces for ${key}=${JSON.stringify(value)}`, async () => {
+      const d = await p.diff("id", olds, { ...inputs, [key]: value });
+      assert.equal(d.changes, true);
+      assert.deepEqual(d.replaces, [key]);
+    });
+  }
 }
