@@ -11,10 +11,6 @@ export = async () => {
   const raw = new pulumi.Config("magnum-capi-graft");
   const cfg = loadConfig((key) => raw.get(key));
 
-  const mgmt = new ManagementCluster("mgmt", {
-    kubeconfig: pulumi.secret(cfg.mgmtKubeconfig),
-    apiResources: cfg.apiResources,
-  });
   const openstackProvider = new openstack.Provider("capi-mgmt", { tenantId: cfg.mgmtProjectId });
   const sg = await lookupSecurityGroup(
     openstackProvider,
@@ -22,6 +18,12 @@ export = async () => {
     cfg.mgmtSecurityGroup,
     cfg.mgmtApiPort,
   );
+  // Built after the await and consumed at once: an output that fails (CAPI stack down) is then
+  // never a promise rejection left unhandled across an await.
+  const mgmt = new ManagementCluster("mgmt", {
+    kubeconfig: pulumi.secret(cfg.mgmtKubeconfig),
+    apiResources: cfg.apiResources,
+  });
 
   const grafts = cfg.conductors.map(
     (conductor) =>
