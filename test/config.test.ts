@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigError, loadConfig } from "../config";
+import { runProgram } from "./harness/program";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graft-config-"));
 const kubeconfig = path.join(dir, "kc");
@@ -134,6 +135,28 @@ describe("configuration", () => {
     assert.throws(
       () => load({ mgmtProjectId: "x", destroyMode: "wipe" }),
       (e: Error) => e.message.startsWith("magnum-capi-graft: 2 problems in the stack configuration:\n"),
+    );
+  });
+
+  it("stops the program before it registers any resource", async () => {
+    const registered: string[] = [];
+    await assert.rejects(
+      runProgram(
+        { ...base, mgmtProjectId: "capi-mgmt", destroyMode: "wipe" },
+        {
+          newResource: async (r) => {
+            registered.push(`${r.type} ${r.name}`);
+            return { id: "", state: r.inputs };
+          },
+          call: async () => ({}),
+        },
+        { preview: true },
+      ),
+      (e: Error) => e.message.startsWith("magnum-capi-graft: 2 problems in the stack configuration:\n"),
+    );
+    assert.deepEqual(
+      registered.filter((r) => !r.startsWith("pulumi:pulumi:Stack")),
+      [],
     );
   });
 
