@@ -51,61 +51,132 @@ export interface GraftConfig {
 
 // Credentials in a URL would reach the remote command line and plaintext state.
 const HTTP_URL = "an http(s) URL without user:password@ (keep credentials in the unit's pip.conf or netrc)";
+const KEY = "magnum-capi-graft:";
+const MAX_SHOWN = 120;
 
-/** A bad value: names the key, the value and what is expected. */
+/** Every problem of a stack's configuration, one line each; thrown before any resource exists. */
 export class ConfigError extends Error {
-  constructor(key: string, value: unknown, expected: string) {
-    super(`magnum-capi-graft:${key}: expected ${expected}, got ${redactUrls(String(JSON.stringify(value)))}`);
+  constructor(readonly problems: readonly string[]) {
+    super(
+      (problems.length === 1
+        ? problems[0]
+        : `${KEY} ${problems.length} problems in the stack configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`) +
+        "\nNothing was changed. Fix the values (`pulumi config set --path '<key>' <value>` or edit " +
+        "Pulumi.<stack>.yaml), then run `pulumi preview`.",
+    );
+  }
+}
+
+/** Collects problems instead of stopping at the first, so one run reports them all. */
+class Problems {
+  readonly list: string[] = [];
+
+  /** A missing (undefined) or bad value: names the key, the value and what is expected. */
+  bad(key: string, value: unknown, expected: string): void {
+    this.list.push(
+      value === undefined
+        ? `${KEY}${key}: missing; expected ${expected}`
+        : `${KEY}${key}: expected ${expected}, got ${show(value)}`,
+    );
+  }
+
+  invalidJson(key: string, text: string, expected: string): void {
+    this.list.push(`${KEY}${key}: ${describeJsonError(text)}; expected ${expected}`);
+  }
+}
+
+function show(value: unknown): string {
+  const s = redactUrls(String(JSON.stringify(value)));
+  return s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}... (${s.length} characters)` : s;
+}
+
+/** Where JSON.parse stopped, as line/column and a short excerpt ending at that character. */
+function describeJsonError(text: string): string {
+  let reason = "";
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    reason = (e as Error).message;
+  }
+  const at = /at position (\d+)/.exec(reason);
+  const token = /^Unexpected token '(.)'/.exec(reason);
+  let pos: number | undefined = at ? Number(at[1]) : undefined;
+  if (/^Unexpected end of JSON input/.test(reason)) pos = text.length;
+  // V8 names the token but not where it is: the first prefix that fails on that token does.
+  for (let i = 0; pos === undefined && token && i < text.length; i++) {
+    if (text[i] === token[1] && failsOnToken(text.slice(0, i + 1), token[1])) pos = i;
+  }
+  const why = reason.replace(/ in JSON at position.*$|, (\.\.\.)?".*$/s, "");
+  if (pos === undefined) return `not valid JSON (${why})`;
+  const before = text.slice(0, pos);
+  const line = before.split("\n").length;
+  const column = pos - before.lastIndexOf("\n");
+  const excerpt = text.slice(Math.max(0, pos - 30), pos + 1).replace(/\s+/g, " ");
+  return `not valid JSON at line ${line}, column ${column} (${why}): ${pos > 30 ? "..." : ""}${excerpt} <-- here`;
+}
+
+function failsOnToken(prefix: string, token: string): boolean {
+  try {
+    JSON.parse(prefix);
+    return false;
+  } catch (e) {
+    return (e as Error).message.startsWith(`Unexpected token '${token}'`);
   }
 }
 
 /** Reads a raw config value as Pulumi hands it over: a string, JSON-encoded for objects and arrays. */
 export type RawConfig = (key: string) => string | undefined;
 
+/** Stands for a value whose JSON did not parse (already reported). */
+const INVALID = Symbol("invalid JSON");
+type Parsed = unknown | typeof INVALID;
+
 export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
-  const str = (
-    key: string,
-    def: string | undefined,
-    pattern: RegExp | ((v: string) => boolean),
-    expected: string,
-  ) => {
-    const v = raw(key) ?? def;
-    if (v === undefined) throw new ConfigError(key, v, `${expected} (required)`);
-    const ok = typeof pattern === "function" ? pattern(v) : pattern.test(v);
-    if (!ok) throw new ConfigError(key, v, expected);
-    return v;
+  const p = new Problems();
+  type Pattern = RegExp | ((v: string) => boolean);
+  const check = (key: string, v: string | undefined, pattern: Pattern, expected: string): string => {
+    const ok = v !== undefined && (typeof pattern === "function" ? pattern(v) : pattern.test(v));
+    if (!ok) p.bad(key, v, expected);
+    return v ?? "";
   };
+  const str = (key: string, def: string | undefined, pattern: Pattern, expected: string) =>
+    check(key, raw(key) ?? def, pattern, expected);
   // A declared Pulumi.yaml key needs a default, so "" stands for unset.
-  const optStr = (key: string, pattern: RegExp | ((v: string) => boolean), expected: string) =>
+  const optStr = (key: string, pattern: Pattern, expected: string) =>
     (raw(key) ?? "") === "" ? undefined : str(key, undefined, pattern, expected);
-  const int = (key: string, def: number | undefined, min: number, max: number) => {
+  const int = (key: string, def: number | undefined, min: number, max: number): number => {
     const r = raw(key);
     const v = r === undefined ? def : Number(r);
     if (v === undefined || !Number.isInteger(v) || v < min || v > max) {
-      throw new ConfigError(
-        key,
-        r ?? v,
-        `an integer from ${min} to ${max}${def === undefined ? " (required)" : ""}`,
-      );
+      p.bad(key, r ?? v, `an integer from ${min} to ${max}`);
+      return min;
     }
     return v;
   };
-  const json = (key: string): unknown => {
+  // Objects arrive as JSON; a value that looks like JSON and does not parse is reported with its position.
+  const json = (key: string, expected: string): Parsed => {
     const r = raw(key);
     if (r === undefined) return undefined;
     try {
       return JSON.parse(r);
     } catch {
-      return r;
+      if (!/^\s*[[{]/.test(r)) return r;
+      p.invalidJson(key, r, expected);
+      return INVALID;
     }
   };
 
+  // In the order of the README's table, so the report reads like the stack file.
   const jujuModel = str("jujuModel", "openstack", PATTERNS.model, "a juju model name");
-  const helmVersion = str("helmVersion", "v3.17.3", PATTERNS.helmVersion, "a helm version like v3.17.3");
-  const kubeconfigPath = expandHome(
-    str("mgmtKubeconfigPath", "~/capi-mgmt.kubeconfig", (v) => v.trim() !== "", "a path"),
-    home,
+  const conductorList = conductors(json("conductors", CONDUCTORS), p);
+  const mgmtProjectId = str("mgmtProjectId", undefined, /^[0-9a-f]{32}$/, "a project id of 32 hex digits");
+  const mgmtSecurityGroup = str(
+    "mgmtSecurityGroup",
+    "capi-mgmt-sg",
+    /^[A-Za-z0-9 ._-]{1,255}$/,
+    "a security group name",
   );
+  const problemsBefore = p.list.length;
   const mgmtApiHost = str(
     "mgmtApiHost",
     undefined,
@@ -113,21 +184,23 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     "an IPv4 address or DNS name",
   );
   const mgmtApiPort = int("mgmtApiPort", 6443, 1, 65535);
+  // The kubeconfig's server is compared with host:port only when both are valid.
+  const apiServer = p.list.length === problemsBefore ? { host: mgmtApiHost, port: mgmtApiPort } : undefined;
+  const kubeconfigPath = expandHome(
+    str("mgmtKubeconfigPath", "~/capi-mgmt.kubeconfig", (v) => v.trim() !== "", "a path"),
+    home,
+  );
+  const helmVersion = str("helmVersion", "v3.17.3", PATTERNS.helmVersion, "a helm version like v3.17.3");
 
-  return {
+  const cfg: GraftConfig = {
     jujuModel,
-    conductors: conductors(json("conductors")),
-    mgmtProjectId: str("mgmtProjectId", undefined, /^[0-9a-f]{32}$/, "a project id of 32 hex digits"),
-    mgmtSecurityGroup: str(
-      "mgmtSecurityGroup",
-      "capi-mgmt-sg",
-      /^[A-Za-z0-9 ._-]{1,255}$/,
-      "a security group name",
-    ),
+    conductors: conductorList,
+    mgmtProjectId,
+    mgmtSecurityGroup,
     mgmtApiHost,
     mgmtApiPort,
     mgmtKubeconfigPath: kubeconfigPath,
-    mgmtKubeconfig: readKubeconfig(kubeconfigPath, mgmtApiHost, mgmtApiPort),
+    mgmtKubeconfig: readKubeconfig(kubeconfigPath, apiServer, p),
     driverVersion: str("driverVersion", "1.4.0", PATTERNS.pipVersion, "a release version like 1.4.0"),
     rollbackDriverVersion: str(
       "rollbackDriverVersion",
@@ -137,8 +210,11 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     ),
     pipIndexUrl: optStr("pipIndexUrl", isHttpUrl, HTTP_URL),
     helmVersion,
-    helmTarballUrl: helmTarballUrl(
+    helmTarballUrl: check(
+      "helmTarballUrl",
       raw("helmTarballUrl") || `https://get.helm.sh/helm-${helmVersion}-linux-amd64.tar.gz`,
+      isHttpUrl,
+      HTTP_URL,
     ),
     helmTarballSha256: optStr("helmTarballSha256", PATTERNS.sha256, "64 lowercase hex digits"),
     chartRepo: str("chartRepo", "https://azimuth-cloud.github.io/capi-helm-charts", isHttpUrl, HTTP_URL),
@@ -149,20 +225,22 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
       /^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/,
       "a chart version like 0.25.1",
     ),
-    apiResources: apiResources(raw("apiResources")),
+    apiResources: apiResources(raw("apiResources"), p),
     expectedHelmReleases: stringList(
       "expectedHelmReleases",
-      json("expectedHelmReleases"),
+      json("expectedHelmReleases", "a JSON array of helm release names"),
       [],
       (v) => PATTERNS.releaseName.test(v) && v.length <= 53,
-      "helm release names",
+      "a helm release name",
+      p,
     ),
     egressCheckUrls: stringList(
       "egressCheckUrls",
-      json("egressCheckUrls"),
+      json("egressCheckUrls", "a JSON array of http(s) URLs"),
       ["https://pypi.org/simple/", "https://get.helm.sh/"],
       isHttpUrl,
-      "http(s) URLs without user:password@",
+      HTTP_URL,
+      p,
     ),
     healthCheckCluster: optStr(
       "healthCheckCluster",
@@ -171,123 +249,139 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     ),
     healthPollAttempts: int("healthPollAttempts", 10, 1, 1000),
     healthPollIntervalSeconds: int("healthPollIntervalSeconds", 20, 1, 3600),
-    smokeTest: smokeTest(json("smokeTest")),
+    smokeTest: smokeTest(json("smokeTest", SMOKE_TEST), p),
     destroyMode: str("destroyMode", "rollback", DESTROY_MODE.pattern, DESTROY_MODE.expected) as DestroyMode,
-    transport: transport(json("transport"), jujuModel),
+    transport: transport(json("transport", '{"kind": "juju"}'), jujuModel, p),
   };
-}
-
-function helmTarballUrl(v: string): string {
-  if (!isHttpUrl(v)) throw new ConfigError("helmTarballUrl", v, HTTP_URL);
-  return v;
+  if (p.list.length > 0) throw new ConfigError(p.list);
+  return cfg;
 }
 
 function expandHome(p: string, home: string): string {
   return p === "~" ? home : p.startsWith("~/") ? path.join(home, p.slice(2)) : p;
 }
 
-function conductors(v: unknown): Conductor[] {
-  const expected =
-    'a non-empty array of {"unit": "magnum/0", "address": "<IPv4>"} with distinct units and addresses';
-  if (!Array.isArray(v) || v.length === 0) throw new ConfigError("conductors", v, expected);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+const CONDUCTORS =
+  'a non-empty array of {"unit": "magnum/0", "address": "<IPv4>"} with distinct units and addresses';
+
+function conductors(v: Parsed, p: Problems): Conductor[] {
+  if (v === INVALID) return [];
+  if (!Array.isArray(v) || v.length === 0) {
+    p.bad("conductors", v, CONDUCTORS);
+    return [];
+  }
   const seen = new Set<string>();
-  return v.map((c, i) => {
-    const o = c as Record<string, unknown>;
-    const unit = o?.unit;
-    const address = o?.address;
-    if (typeof unit !== "string" || !PATTERNS.unit.test(unit)) {
-      throw new ConfigError(`conductors[${i}].unit`, unit, "a unit name like magnum/0");
+  const valid: Conductor[] = [];
+  v.forEach((c: unknown, i) => {
+    if (!isObject(c)) return p.bad(`conductors[${i}]`, c, '{"unit": "magnum/0", "address": "<IPv4>"}');
+    const { unit, address } = c;
+    const extra = Object.keys(c).filter((k) => k !== "unit" && k !== "address");
+    if (extra.length > 0) p.bad(`conductors[${i}]`, extra, "only the keys unit and address");
+    const unitOk = typeof unit === "string" && PATTERNS.unit.test(unit);
+    const addressOk = typeof address === "string" && PATTERNS.ipv4.test(address);
+    if (!unitOk) p.bad(`conductors[${i}].unit`, unit, "a unit name like magnum/0");
+    if (!addressOk) p.bad(`conductors[${i}].address`, address, "the unit's IPv4 provider address");
+    if (!unitOk || !addressOk) return;
+    for (const [k, x] of [
+      ["unit", unit],
+      ["address", address],
+    ]) {
+      if (seen.has(x))
+        p.bad(
+          `conductors[${i}].${k}`,
+          x,
+          `${k === "unit" ? "a unit" : "an address"} no earlier conductors entry has`,
+        );
     }
-    if (typeof address !== "string" || !PATTERNS.ipv4.test(address)) {
-      throw new ConfigError(`conductors[${i}].address`, address, "the unit's IPv4 provider address");
-    }
-    const extra = Object.keys(o).filter((k) => k !== "unit" && k !== "address");
-    if (extra.length > 0) throw new ConfigError(`conductors[${i}]`, extra, "only the keys unit and address");
-    if (seen.has(unit) || seen.has(address)) throw new ConfigError("conductors", v, expected);
     seen.add(unit).add(address);
-    return { unit, address };
+    valid.push({ unit, address });
   });
+  return valid;
 }
 
 function stringList(
   key: string,
-  v: unknown,
+  v: Parsed,
   def: string[],
   ok: (s: string) => boolean,
   expected: string,
+  p: Problems,
 ): string[] {
-  if (v === undefined) return def;
-  if (!Array.isArray(v) || !v.every((s) => typeof s === "string" && ok(s))) {
-    throw new ConfigError(key, v, `an array of ${expected}`);
+  if (v === undefined || v === INVALID) return def;
+  if (!Array.isArray(v)) {
+    p.bad(key, v, `an array, each entry ${expected}`);
+    return def;
   }
+  v.forEach((s: unknown, i) => {
+    if (typeof s !== "string" || !ok(s)) p.bad(`${key}[${i}]`, s, expected);
+  });
   return v as string[];
 }
 
-function apiResources(r: string | undefined): "auto" | ApiResourceMap {
+const API_RESOURCE = '{"api_version": "<group>/<version>", "plural_name"?: "<plural>"}';
+const API_RESOURCES = `"auto" or a JSON object mapping driver kinds to ${API_RESOURCE}`;
+
+function apiResources(r: string | undefined, p: Problems): "auto" | ApiResourceMap {
   if (r === undefined || r === "auto") return "auto";
-  const expected =
-    '"auto" or a JSON object mapping driver kinds (' +
-    API_KINDS.join(", ") +
-    ') to {"api_version": "<group>/<version>", "plural_name"?: "<plural>"}';
   let v: unknown;
   try {
     v = JSON.parse(r);
   } catch {
-    throw new ConfigError("apiResources", r, `${expected}; it is not valid JSON`);
+    p.invalidJson("apiResources", r, API_RESOURCES);
+    return {};
   }
-  if (v === null || typeof v !== "object" || Array.isArray(v))
-    throw new ConfigError("apiResources", v, expected);
-  for (const [kind, entry] of Object.entries(v)) {
+  if (!isObject(v)) {
+    p.bad("apiResources", v, API_RESOURCES);
+    return {};
+  }
+  for (const [kind, e] of Object.entries(v)) {
     if (!(API_KINDS as readonly string[]).includes(kind)) {
-      throw new ConfigError(`apiResources.${kind}`, entry, `one of the kinds ${API_KINDS.join(", ")}`);
+      p.bad(`apiResources.${kind}`, e, `one of the kinds ${API_KINDS.join(", ")}`);
+      continue;
     }
-    const e = entry as Record<string, unknown>;
-    const keysOk =
-      e !== null &&
-      typeof e === "object" &&
-      Object.keys(e).every((k) => k === "api_version" || k === "plural_name");
+    const keysOk = isObject(e) && Object.keys(e).every((k) => k === "api_version" || k === "plural_name");
     if (
       !keysOk ||
       typeof e.api_version !== "string" ||
       !/^[a-z0-9.-]+\/v[0-9]+((alpha|beta)[0-9]+)?$/.test(e.api_version)
     ) {
-      throw new ConfigError(
-        `apiResources.${kind}`,
-        entry,
-        '{"api_version": "<group>/<version>", "plural_name"?: "<plural>"}',
-      );
-    }
-    if (
+      p.bad(`apiResources.${kind}`, e, API_RESOURCE);
+    } else if (
       e.plural_name !== undefined &&
       (typeof e.plural_name !== "string" || !/^[a-z0-9]+$/.test(e.plural_name))
     ) {
-      throw new ConfigError(
-        `apiResources.${kind}.plural_name`,
-        e.plural_name,
-        "a lowercase plural resource name",
-      );
+      p.bad(`apiResources.${kind}.plural_name`, e.plural_name, "a lowercase plural resource name");
     }
   }
   return v as ApiResourceMap;
 }
 
-function smokeTest(v: unknown): SmokeTest | undefined {
-  if (v === undefined) return undefined;
-  const expected = "{template, keypair, masterCount, nodeCount, timeoutMinutes}";
-  if (v === null || typeof v !== "object" || Array.isArray(v))
-    throw new ConfigError("smokeTest", v, expected);
-  const o = v as Record<string, unknown>;
-  const name = (k: string) => {
-    if (typeof o[k] !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(o[k] as string)) {
-      throw new ConfigError(`smokeTest.${k}`, o[k], "a name of letters, digits, '_', '.', '-'");
+const SMOKE_TEST = "{template, keypair, masterCount, nodeCount, timeoutMinutes}";
+
+function smokeTest(v: Parsed, p: Problems): SmokeTest | undefined {
+  if (v === undefined || v === INVALID) return undefined;
+  if (!isObject(v)) {
+    p.bad("smokeTest", v, SMOKE_TEST);
+    return undefined;
+  }
+  const name = (k: string): string => {
+    const x = v[k];
+    if (typeof x !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(x)) {
+      p.bad(`smokeTest.${k}`, x, "a name of letters, digits, '_', '.', '-'");
+      return "";
     }
-    return o[k] as string;
+    return x;
   };
-  const count = (k: string, min: number, max: number) => {
-    if (!Number.isInteger(o[k]) || (o[k] as number) < min || (o[k] as number) > max) {
-      throw new ConfigError(`smokeTest.${k}`, o[k], `an integer from ${min} to ${max}`);
+  const count = (k: string, min: number, max: number): number => {
+    const x = v[k];
+    if (typeof x !== "number" || !Number.isInteger(x) || x < min || x > max) {
+      p.bad(`smokeTest.${k}`, x, `an integer from ${min} to ${max}`);
+      return min;
     }
-    return o[k] as number;
+    return x;
   };
   return {
     template: name("template"),
@@ -298,32 +392,36 @@ function smokeTest(v: unknown): SmokeTest | undefined {
   };
 }
 
-function transport(v: unknown, model: string): TransportSpec {
-  if (v === undefined) return { kind: "juju", model };
-  const kind = (v as Record<string, unknown> | null)?.kind;
-  if (kind === "juju") return { kind: "juju", model };
+function transport(v: Parsed, model: string, p: Problems): TransportSpec {
+  const juju: TransportSpec = { kind: "juju", model };
+  if (v === undefined || v === INVALID) return juju;
+  const kind = isObject(v) ? v.kind : undefined;
   if (kind === "jumphost" || kind === "direct") {
-    throw new ConfigError(
-      "transport.kind",
-      kind,
-      "juju: the node-ssh transports (jumphost, direct) are not in this release",
-    );
+    p.bad("transport.kind", kind, "juju: the node-ssh transports (jumphost, direct) are not in this release");
+  } else if (kind !== "juju") {
+    p.bad("transport", v, '{"kind": "juju"}');
   }
-  throw new ConfigError("transport", v, '{"kind": "juju"}');
+  return juju;
 }
 
-function readKubeconfig(file: string, host: string, port: number): string {
+function readKubeconfig(
+  file: string,
+  apiServer: { host: string; port: number } | undefined,
+  p: Problems,
+): string {
   let content: string;
   try {
     content = fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new ConfigError(
-      "mgmtKubeconfigPath",
-      file,
-      `a readable kubeconfig file (${(e as NodeJS.ErrnoException).code})`,
-    );
+    p.bad("mgmtKubeconfigPath", file, `a readable kubeconfig file (${(e as NodeJS.ErrnoException).code})`);
+    return "";
   }
-  if (content.trim() === "") throw new ConfigError("mgmtKubeconfigPath", file, "a non-empty kubeconfig file");
+  if (content.trim() === "") {
+    p.bad("mgmtKubeconfigPath", file, "a non-empty kubeconfig file");
+    return "";
+  }
+  if (!apiServer) return content;
+  const { host, port } = apiServer;
   // Only the server line is read here: the rest of the file is secret and never echoed.
   const servers = [...content.matchAll(/^\s*server:\s*(\S+)\s*$/gm)].map((m) => m[1]);
   const matching = servers.some((s) => {
@@ -335,7 +433,7 @@ function readKubeconfig(file: string, host: string, port: number): string {
     }
   });
   if (!matching) {
-    throw new ConfigError(
+    p.bad(
       "mgmtKubeconfigPath",
       file,
       `a kubeconfig whose server is ${host}:${port} (mgmtApiHost:mgmtApiPort); its servers are ${servers.join(", ") || "none"}`,

@@ -14,10 +14,6 @@ export = async () => {
   const { mgmtKubeconfig, conductors, jujuModel: _model, ...settings } = cfg;
   // Secret from here on, once: every resource that takes it gets this Output.
   const kubeconfig = pulumi.secret(mgmtKubeconfig);
-  const mgmt = new ManagementCluster("mgmt", {
-    kubeconfig,
-    apiResources: cfg.apiResources,
-  });
   const openstackProvider = new openstack.Provider("capi-mgmt", { tenantId: cfg.mgmtProjectId });
   const sg = await lookupSecurityGroup(
     openstackProvider,
@@ -25,6 +21,12 @@ export = async () => {
     cfg.mgmtSecurityGroup,
     cfg.mgmtApiPort,
   );
+  // Built after the await and consumed at once: an output that fails (CAPI stack down) is then
+  // never a promise rejection left unhandled across an await.
+  const mgmt = new ManagementCluster("mgmt", {
+    kubeconfig,
+    apiResources: cfg.apiResources,
+  });
 
   const grafts = conductors.map(
     (conductor) =>

@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { loadConfig } from "../config";
+import { ConfigError, loadConfig } from "../config";
+import { runProgram } from "./harness/program";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graft-config-"));
 const kubeconfig = path.join(dir, "kc");
@@ -14,7 +15,22 @@ const base: Record<string, string> = {
   mgmtApiHost: "10.12.7.40",
   mgmtKubeconfigPath: kubeconfig,
 };
-const load = (extra: Record<string, string>) => loadConfig((k) => ({ ...base, ...extra })[k]);
+const load = (extra: Record<string, string | undefined>) => loadConfig((k) => ({ ...base, ...extra })[k]);
+
+/** The problems a config run reports; fails when it reports none. */
+function problemsOf(extra: Record<string, string | undefined>): readonly string[] {
+  try {
+    load(extra);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    assert.ok(
+      e.problems.every((p) => e.message.includes(p)),
+      "every problem is in the message",
+    );
+    return e.problems;
+  }
+  assert.fail(`accepted ${JSON.stringify(extra)}`);
+}
 
 describe("configuration", () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -62,11 +78,13 @@ describe("configuration", () => {
     ["transport", '{"kind": "direct"}'],
   ];
   for (const [key, value] of bad) {
-    it(`rejects ${key} = ${value}, naming the key and the value`, () => {
-      assert.throws(
-        () => load({ [key]: value }),
-        (e: Error) => e.message.startsWith(`magnum-capi-graft:${key}`) && e.message.includes("expected"),
-      );
+    it(`rejects ${key} = ${value}, naming the key and the value, and nothing else`, () => {
+      const problems = problemsOf({ [key]: value });
+      assert.ok(problems.length > 0);
+      for (const p of problems) {
+        assert.match(p, new RegExp(`^magnum-capi-graft:${key}[.:[]`), p);
+        assert.ok(p.includes("expected") && !p.includes("undefined"), p);
+      }
     });
   }
 
@@ -80,7 +98,7 @@ describe("configuration", () => {
       assert.throws(
         () => load({ [key]: value }),
         (e: Error) =>
-          e.message.startsWith(`magnum-capi-graft:${key}: expected`) &&
+          new RegExp(`^magnum-capi-graft:${key}(\\[1\\])?: expected`).test(e.message) &&
           e.message.includes("without user:password@") &&
           e.message.includes("https://***@") &&
           !e.message.includes("s3cr3t"),
@@ -90,6 +108,121 @@ describe("configuration", () => {
 
   it("rejects a kubeconfig whose server is not mgmtApiHost:mgmtApiPort, without echoing its content", () => {
     assert.throws(() => load({ mgmtApiHost: "10.0.0.1" }), /its servers are https:\/\/10\.12\.7\.40:6443/);
+  });
+
+  it("reports every bad key of a stack in one run, each naming key, value and expectation", () => {
+    const problems = problemsOf({
+      mgmtProjectId: "capi-mgmt",
+      conductors: JSON.stringify([{ unit: "magnum/0" }, { unit: "magnum/1", address: "10.12.4.300" }]),
+      mgmtApiPort: "70000",
+      destroyMode: "wipe",
+      smokeTest: JSON.stringify({
+        template: "t",
+        keypair: "k",
+        masterCount: 0,
+        nodeCount: 1,
+        timeoutMinutes: 5,
+      }),
+    });
+    assert.deepEqual(problems, [
+      "magnum-capi-graft:conductors[0].address: missing; expected the unit's IPv4 provider address",
+      'magnum-capi-graft:conductors[1].address: expected the unit\'s IPv4 provider address, got "10.12.4.300"',
+      'magnum-capi-graft:mgmtProjectId: expected a project id of 32 hex digits, got "capi-mgmt"',
+      'magnum-capi-graft:mgmtApiPort: expected an integer from 1 to 65535, got "70000"',
+      "magnum-capi-graft:smokeTest.masterCount: expected an integer from 1 to 7, got 0",
+      'magnum-capi-graft:destroyMode: expected rollback or remove, got "wipe"',
+    ]);
+    assert.throws(
+      () => load({ mgmtProjectId: "x", destroyMode: "wipe" }),
+      (e: Error) => e.message.startsWith("magnum-capi-graft: 2 problems in the stack configuration:\n"),
+    );
+  });
+
+  it("stops the program before it registers any resource", async () => {
+    const registered: string[] = [];
+    await assert.rejects(
+      runProgram(
+        { ...base, mgmtProjectId: "capi-mgmt", destroyMode: "wipe" },
+        {
+          newResource: async (r) => {
+            registered.push(`${r.type} ${r.name}`);
+            return { id: "", state: r.inputs };
+          },
+          call: async () => ({}),
+        },
+        { preview: true },
+      ),
+      (e: Error) => e.message.startsWith("magnum-capi-graft: 2 problems in the stack configuration:\n"),
+    );
+    assert.deepEqual(
+      registered.filter((r) => !r.startsWith("pulumi:pulumi:Stack")),
+      [],
+    );
+  });
+
+  it('says "missing" for a missing required key, never "got undefined"', () => {
+    const problems = problemsOf({ mgmtProjectId: undefined, mgmtApiHost: undefined, conductors: undefined });
+    assert.deepEqual(problems, [
+      `magnum-capi-graft:conductors: missing; expected a non-empty array of {"unit": "magnum/0", "address": "<IPv4>"} with distinct units and addresses`,
+      "magnum-capi-graft:mgmtProjectId: missing; expected a project id of 32 hex digits",
+      "magnum-capi-graft:mgmtApiHost: missing; expected an IPv4 address or DNS name",
+    ]);
+  });
+
+  it("reports two conductors with the same unit or address", () => {
+    const twice = { unit: "magnum/0", address: "10.12.4.76" };
+    assert.deepEqual(problemsOf({ conductors: JSON.stringify([twice, twice]) }), [
+      'magnum-capi-graft:conductors[1].unit: expected a unit no earlier conductors entry has, got "magnum/0"',
+      'magnum-capi-graft:conductors[1].address: expected an address no earlier conductors entry has, got "10.12.4.76"',
+    ]);
+  });
+
+  describe("invalid JSON: the parser's position and a short excerpt, not the whole value", () => {
+    const cases: [string, string, RegExp][] = [
+      [
+        "apiResources",
+        '{"Cluster": {"api_version": "v1beta2",}}',
+        /^magnum-capi-graft:apiResources: not valid JSON at line 1, column 39 \(Expected double-quoted property name\): \.\.\.r": \{"api_version": "v1beta2",\} <-- here; expected "auto" or a JSON object/,
+      ],
+      [
+        "apiResources",
+        '{\n  "Cluster": {"api_version": "cluster.x-k8s.io/v1beta2"}\n  "Machine": {}\n}',
+        /^magnum-capi-graft:apiResources: not valid JSON at line 3, column 3 \(Expected ',' or '\}' after property value\): .*v1beta2"\} " <-- here/,
+      ],
+      [
+        "apiResources",
+        '{"Cluster": True}',
+        /^magnum-capi-graft:apiResources: not valid JSON at line 1, column 13 \(Unexpected token 'T'\): \{"Cluster": T <-- here/,
+      ],
+      [
+        "conductors",
+        '[{"unit": "magnum/0" "address": "10.12.4.76"}]',
+        /^magnum-capi-graft:conductors: not valid JSON at line 1, column 22 .*"magnum\/0" " <-- here; expected a non-empty array/,
+      ],
+      ["smokeTest", '{"template": "t"', /^magnum-capi-graft:smokeTest: not valid JSON at line 1, column 17 /],
+    ];
+    for (const [key, value, expected] of cases) {
+      it(`${key} = ${JSON.stringify(value)}`, () => {
+        const problems = problemsOf({ [key]: value });
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(problems[0], expected);
+      });
+    }
+
+    it("keeps a long value out of the message", () => {
+      const kinds = [
+        "Cluster",
+        "OpenstackCluster",
+        "MachineDeployment",
+        "Machine",
+        "HelmRelease",
+        "Manifests",
+      ];
+      const long = `{${kinds.map((k) => `"${k}": {"api_version": "x.k8s.io/v1beta2"}`).join(", ")},}`;
+      assert.ok(long.length > 250);
+      const [p] = problemsOf({ apiResources: long });
+      assert.ok(p.length < 300 && !p.includes("OpenstackCluster") && p.includes("<-- here"), p);
+    });
   });
 
   it("accepts an explicit api_resources map", () => {
