@@ -27,6 +27,18 @@ describe("stub cloud: Magnum via the real openstack CLI", function () {
   const statusOf = async (name: string): Promise<string> =>
     (await openstack(cloud, ["coe", "cluster", "show", name, "-f", "value", "-c", "status"])).stdout.trim();
 
+  // Long enough that the slow openstack CLI sees the *_IN_PROGRESS state on a loaded machine.
+  const SETTLE_MS = 10_000;
+  const waitForStatus = async (name: string, from: string): Promise<string> => {
+    const until = Date.now() + SETTLE_MS + 15_000;
+    let status = await statusOf(name);
+    while (status === from && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 500));
+      status = await statusOf(name);
+    }
+    return status;
+  };
+
   before(async () => {
     dir = tempDir("cloud");
     unitFile = path.join(dir, "unit0.json");
@@ -35,6 +47,7 @@ describe("stub cloud: Magnum via the real openstack CLI", function () {
         clusters: [{ name: "capi-test-1" }],
         templates: ["capi-k8s-v1-32"],
         keypairs: ["capi-mgmt-key"],
+        settleMs: SETTLE_MS,
       }),
     );
   });
@@ -150,8 +163,7 @@ describe("stub cloud: Magnum via the real openstack CLI", function () {
     assert.strictEqual(created.code, 0, created.stderr);
     assert.match(created.stdout, /Request to create cluster [0-9a-f-]{36} accepted/);
     assert.strictEqual(await statusOf("capi-fix-check"), "CREATE_IN_PROGRESS");
-    await new Promise((r) => setTimeout(r, 2200));
-    assert.strictEqual(await statusOf("capi-fix-check"), "CREATE_COMPLETE");
+    assert.strictEqual(await waitForStatus("capi-fix-check", "CREATE_IN_PROGRESS"), "CREATE_COMPLETE");
     assert.strictEqual((await health("capi-fix-check")).health_status, "HEALTHY");
 
     const listed = await openstack(cloud, ["coe", "cluster", "list", "-f", "value", "-c", "name"]);
@@ -160,7 +172,7 @@ describe("stub cloud: Magnum via the real openstack CLI", function () {
     const deleted = await openstack(cloud, ["coe", "cluster", "delete", "capi-fix-check"]);
     assert.strictEqual(deleted.code, 0, deleted.stderr);
     assert.strictEqual(await statusOf("capi-fix-check"), "DELETE_IN_PROGRESS");
-    await new Promise((r) => setTimeout(r, 2200));
+    assert.strictEqual(await waitForStatus("capi-fix-check", "DELETE_IN_PROGRESS"), "");
     const gone = await openstack(cloud, ["coe", "cluster", "show", "capi-fix-check"]);
     assert.notStrictEqual(gone.code, 0);
     assert.match(gone.stderr, /Cluster capi-fix-check could not be found\. \(HTTP 404\)/);
@@ -177,7 +189,7 @@ describe("stub cloud: Magnum via the real openstack CLI", function () {
       "capi-k8s-v1-32",
     ]);
     assert.strictEqual(created.code, 0, created.stderr);
-    await new Promise((r) => setTimeout(r, 2200));
+    assert.strictEqual(await waitForStatus("capi-old", "CREATE_IN_PROGRESS"), "CREATE_FAILED");
     const shown = await openstack(cloud, [
       "coe",
       "cluster",

@@ -4,8 +4,6 @@ import { json, Reply } from "./http";
 import { Scope } from "./keystone";
 import { Cluster, now, Store } from "./state";
 
-/** How long a create or delete stays *_IN_PROGRESS. */
-const SETTLE_MS = 2000;
 const MAX_MICROVERSION = "1.11";
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -22,6 +20,8 @@ export class Magnum {
     private readonly store: Store,
     private readonly unitStatusFiles: string[],
     private readonly keypairs: string[] | undefined,
+    /** How long a create or delete stays *_IN_PROGRESS. */
+    private readonly settleMs: number,
   ) {
     this.settle();
   }
@@ -139,9 +139,9 @@ export class Magnum {
   }
 
   private schedule(cluster: Cluster): void {
-    cluster.settleAt = Date.now() + SETTLE_MS;
+    cluster.settleAt = Date.now() + this.settleMs;
     this.store.save();
-    setTimeout(() => this.settle(), SETTLE_MS + 10).unref();
+    setTimeout(() => this.settle(), this.settleMs + 10).unref();
   }
 
   /** Resolves every *_IN_PROGRESS whose time has come; also run on each request and at start, so a restart settles too. */

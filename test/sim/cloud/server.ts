@@ -34,7 +34,7 @@ async function main(configFile: string, watchStdin: boolean): Promise<void> {
   const catalog = { identity: "", network: "", "container-infra": "" };
   const keystone = new Keystone(cfg, store.data.secrets, catalog);
   const neutron = new Neutron(store);
-  const magnum = new Magnum(store, cfg.unitStatusFiles, cfg.keypairs);
+  const magnum = new Magnum(store, cfg.unitStatusFiles, cfg.keypairs, cfg.settleMs ?? 2000);
   const kube = new Kube({
     token: store.data.secrets.kubeToken,
     servedVersions: () => store.data.servedVersions,

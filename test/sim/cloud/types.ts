@@ -35,6 +35,8 @@ export interface CloudOptions {
   clusters?: Array<{ name: string }>;
   templates?: string[];
   keypairs?: string[];
+  /** How long a create or delete stays *_IN_PROGRESS (default 2000 ms). */
+  settleMs?: number;
 }
 
 /** Generated on first start and kept in the state dir, so a restart keeps credentials valid. */
