@@ -34,6 +34,8 @@ export function prepareToolchain(home: string): string {
 
 export class CliStack {
   readonly projectDir: string;
+  /** Everything every CLI run printed, for the never-logged-a-secret checks. */
+  readonly transcript: string[] = [];
   private readonly env: NodeJS.ProcessEnv;
 
   private constructor(
@@ -86,11 +88,13 @@ export class CliStack {
     const host = needsProgram ? await startHost(this.projectDir, this.env) : undefined;
     try {
       const client = host ? [`--client=127.0.0.1:${host.port}`] : [];
-      return await runCli(
+      const r = await runCli(
         [...args, ...client, "--non-interactive", "--color=never"],
         this.projectDir,
         this.env,
       );
+      this.transcript.push(r.output);
+      return r;
     } finally {
       if (host?.child.pid !== undefined) killGroup(host.child.pid);
     }

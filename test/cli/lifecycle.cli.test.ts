@@ -65,6 +65,14 @@ describe("the real pulumi CLI against a simulated conductor", function () {
       assert.equal(await unitCalls(lab, since), 0, "no juju call at all");
     });
 
+    it("a second `pulumi up` changes nothing: same daemon, zero calls to the units", async () => {
+      const pid = await lab.units[0].daemonPid();
+      const since = Date.now();
+      ok(await cli.run(["up", "--yes", "--expect-no-changes"]), "pulumi up --expect-no-changes");
+      assert.equal(await unitCalls(lab, since), 0, "no juju call at all");
+      assert.equal(await lab.units[0].daemonPid(), pid);
+    });
+
     it("`pulumi stack export` holds the kubeconfig and its hash only as ciphertext", async () => {
       const kubeconfig = fs.readFileSync(lab.kubeconfigPath, "utf8");
       const token = /token: (\S+)/.exec(kubeconfig)?.[1] ?? "";
@@ -111,6 +119,16 @@ describe("the real pulumi CLI against a simulated conductor", function () {
     it("`pulumi destroy` rolls back: 1.3.0 pinned, pre-graft files byte-exact, active", async () => {
       ok(await cli.run(["destroy", "--yes"]), "pulumi destroy");
       await assertRolledBack(lab, lab.units[0], original);
+    });
+
+    it("printed neither the kubeconfig nor the trustee password in any CLI run", async () => {
+      const token = /token: (\S+)/.exec(fs.readFileSync(lab.kubeconfigPath, "utf8"))?.[1] ?? "";
+      const password = /trustee_domain_admin_password = (\S+)/.exec(String(original.magnumConf))?.[1] ?? "";
+      assert.ok(token.length > 8 && password.length > 4);
+      const printed = cli.transcript.join("\n");
+      assert.ok(cli.transcript.length >= 6, "every run is in the transcript");
+      for (const secret of [token, password])
+        assert.ok(!printed.includes(secret), "a secret in the CLI output");
     });
   });
 
