@@ -1,63 +1,15 @@
 import { strict as assert } from "assert";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { MiniEngine, Op } from "./harness/engine";
+import { assertGrafted, assertRemoved, assertRolledBack, onUnit, PreGraft, sha } from "./sim/gates";
 import { Lab } from "./sim/lab";
-import { SimUnit } from "./sim/unit/simUnit";
 
 // Whole lifecycles through the real providers (serialized and loaded back as the SDK host does)
 // against simulated conductor units: every runbook GATE is checked on the unit itself.
 
-const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const mutations = (ops: Op[]) =>
   ops.filter((o) => o.op !== "same" && o.op !== "read").map((o) => `${o.name}:${o.op}`);
-
-async function onUnit(u: SimUnit, script: string): Promise<string> {
-  const r = await u.sh(script, { user: "root" });
-  return r.stdout.trim();
-}
-
-/** The runbook's gates, measured on the unit. */
-async function assertGrafted(lab: Lab, u: SimUnit): Promise<void> {
-  const kubeconfig = fs.readFileSync(lab.kubeconfigPath);
-  assert.equal(
-    sha((await u.readFile("/etc/magnum/kubeconfig")) ?? ""),
-    sha(kubeconfig),
-    "kubeconfig byte-exact",
-  );
-  assert.deepEqual(await u.stat("/etc/magnum/kubeconfig"), {
-    mode: "0600",
-    owner: "magnum",
-    group: "magnum",
-  });
-  assert.equal(await onUnit(u, "python3 -m pip show magnum-capi-helm | sed -n 's/^Version: //p'"), "1.4.0");
-  const dropIn = String(await u.readFile("/etc/magnum/magnum.conf.d/00-capi-helm.conf"));
-  assert.match(dropIn, /^default_helm_chart_version = 0\.25\.1$/m);
-  assert.match(dropIn, /^api_resources = \{\}$/m);
-  assert.deepEqual(await u.stat("/etc/magnum/magnum.conf.d/00-capi-helm.conf"), {
-    mode: "0644",
-    owner: "root",
-    group: "root",
-  });
-  const showArgs = (await u.sh("/etc/init.d/magnum-conductor show-args", { user: "ubuntu" })).stdout;
-  assert.ok(
-    showArgs.includes("--config-file=/etc/magnum/magnum.conf") &&
-      showArgs.includes("--config-dir /etc/magnum/magnum.conf.d"),
-  );
-  assert.equal(await onUnit(u, "systemctl is-active magnum-conductor"), "active");
-  assert.match(
-    await onUnit(u, "ps -ww -C magnum-conductor -o args="),
-    /--config-dir \/etc\/magnum\/magnum\.conf\.d/,
-  );
-  assert.match(await onUnit(u, "magnum-driver-manage list-drivers"), /k8s_capi_helm_v1/);
-  assert.match(await onUnit(u, "helm version --short"), /^v3\.17\.3/);
-  assert.equal(
-    await onUnit(u, "grep -rlF capi-mgmt-admin /tmp || true"),
-    "",
-    "no kubeconfig copy in the unit's /tmp",
-  );
-}
 
 /** Serialized providers and outputs of a fresh graft, captured from the providers before the kernel. */
 interface ReleasedState {
@@ -84,7 +36,7 @@ describe("lifecycle against a simulated conductor", function () {
   describe("fresh graft, no-op, preview, drift, rollback", () => {
     let lab: Lab;
     let engine: MiniEngine;
-    let original: Record<string, Buffer | undefined>;
+    let original: PreGraft;
     const output: string[] = [];
     const originalLog = console.log;
 
@@ -172,21 +124,7 @@ describe("lifecycle against a simulated conductor", function () {
 
     it("rolls back on destroy: 1.3.0 pinned, pre-graft files byte-exact, holding state kept, active", async () => {
       await engine.destroy();
-      const u = lab.units[0];
-      assert.equal(
-        await onUnit(u, "python3 -m pip show magnum-capi-helm | sed -n 's/^Version: //p'"),
-        "1.3.0",
-      );
-      assert.deepEqual(await u.readFile("/etc/default/magnum-conductor"), original.etcDefault);
-      assert.deepEqual(await u.readFile("/etc/magnum/magnum.conf"), original.magnumConf);
-      assert.ok(await u.readFile("/etc/magnum/kubeconfig"), "kubeconfig kept for the 1.3.0 holding state");
-      assert.ok(await u.readFile("/etc/magnum/magnum.conf.d/00-capi-helm.conf"), "drop-in kept");
-      assert.equal(await onUnit(u, "systemctl is-active magnum-conductor"), "active");
-      assert.match(await onUnit(u, "magnum-driver-manage list-drivers"), /k8s_capi_helm_v1/);
-      assert.ok(
-        (await lab.cloud.rules("capi-mgmt-sg")).some((x) => x.remote_ip_prefix === "10.12.4.76/32"),
-        "rule stays",
-      );
+      await assertRolledBack(lab, lab.units[0], original);
     });
 
     it("never logged the kubeconfig or the trustee password", async () => {
@@ -245,27 +183,7 @@ describe("lifecycle against a simulated conductor", function () {
         }),
       );
       await engine.destroy();
-      const u = lab.units[0];
-      assert.equal(
-        await onUnit(
-          u,
-          "python3 -m pip show magnum-capi-helm >/dev/null 2>&1 && echo installed || echo absent",
-        ),
-        "absent",
-      );
-      for (const p of [
-        "/etc/magnum/kubeconfig",
-        "/etc/magnum/magnum.conf.d",
-        "/etc/default/magnum-conductor",
-        "/usr/local/bin/helm",
-      ]) {
-        assert.equal(await onUnit(u, `test -e ${p} && echo present || echo absent`), "absent", p);
-      }
-      assert.equal(await onUnit(u, "systemctl is-active magnum-conductor"), "active");
-      assert.ok(
-        !(await lab.cloud.rules("capi-mgmt-sg")).some((x) => x.remote_ip_prefix === "10.12.4.76/32"),
-        "rule deleted",
-      );
+      await assertRemoved(lab, lab.units[0]);
     });
   });
 

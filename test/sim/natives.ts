@@ -5,9 +5,12 @@ import { runLocalCommand } from "../harness/command";
 import { Natives, OpKind, StateEntry } from "../harness/engine";
 import { Registration } from "../harness/program";
 
-// Stand-ins for the provider plugins that cannot run here: @pulumi/openstack through the real
-// openstack CLI against the stub Neutron, @pulumi/kubernetes reads through the stub kube API, and
-// @pulumi/command run the way its provider runs commands.
+// Stand-ins for the provider plugins that cannot run here (the Go module proxy refuses the real
+// pulumi-openstack 3.15.2 and pulumi-command 1.2.1 modules, and serves pulumi-kubernetes only at
+// 4.25.0): @pulumi/openstack through the real openstack CLI against the stub Neutron,
+// @pulumi/kubernetes reads through the stub kube API, and @pulumi/command run the way its provider
+// runs commands. Two callers share them: LabNatives (the in-process harness) and the stand-in
+// plugins of the real-engine tier (test/cli/standins/).
 
 export function openstackCli(projectId: string, args: string[]): Promise<string> {
   const command = scoped(projectId, `openstack ${args.map(shq).join(" ")}`);
@@ -23,10 +26,81 @@ export function openstackCli(projectId: string, args: string[]): Promise<string>
   });
 }
 
+export interface KubeAccess {
+  readonly server: string;
+  readonly token: string;
+}
+
+/** The live object behind a `kubernetes:...:get` of a CRD or a Deployment ("ns/name"). */
+export async function kubeGet(kube: KubeAccess, type: string, id: string): Promise<Record<string, unknown>> {
+  const [ns, name] = id.includes("/") ? id.split("/") : ["", id];
+  const url =
+    type === "kubernetes:apps/v1:Deployment"
+      ? `${kube.server}/apis/apps/v1/namespaces/${ns}/deployments/${name}`
+      : `${kube.server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
+  const res = await fetch(url, { headers: { Authorization: `Bearer ${kube.token}` } });
+  if (!res.ok) throw new Error(`${type} ${id}: ${res.status} from the management cluster`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** `openstack.networking.getSecGroup`: the group by name in the scoped project. */
+export async function getSecGroup(projectId: string, name: string): Promise<{ id: string; name: string }> {
+  const sg = JSON.parse(
+    await openstackCli(projectId, ["security", "group", "show", name, "-f", "json"]),
+  ) as Record<string, string>;
+  return { id: sg.id, name: sg.name };
+}
+
+export async function showRule(projectId: string, id: string): Promise<Record<string, unknown>> {
+  return JSON.parse(
+    await openstackCli(projectId, ["security", "group", "rule", "show", id, "-f", "json"]),
+  ) as Record<string, unknown>;
+}
+
+/** Creates a SecGroupRule from the program's inputs; Neutron's 409 on an identical rule fails it. */
+export async function createRule(projectId: string, i: Record<string, unknown>): Promise<string> {
+  const created = JSON.parse(
+    await openstackCli(projectId, [
+      "security",
+      "group",
+      "rule",
+      "create",
+      "--ingress",
+      "--ethertype",
+      String(i.ethertype),
+      "--protocol",
+      String(i.protocol),
+      "--dst-port",
+      `${i.portRangeMin}:${i.portRangeMax}`,
+      "--remote-ip",
+      String(i.remoteIpPrefix),
+      "--description",
+      String(i.description),
+      String(i.securityGroupId),
+      "-f",
+      "json",
+    ]),
+  ) as { id: string };
+  return created.id;
+}
+
+export async function deleteRule(projectId: string, id: string): Promise<void> {
+  await openstackCli(projectId, ["security", "group", "rule", "delete", id]);
+}
+
+/** pulumi-command's local.Command: `create` first, then `update` (else `create`) on a change. */
+export async function runCommandResource(
+  inputs: Record<string, unknown>,
+  existed: boolean,
+): Promise<Record<string, unknown>> {
+  const text = String((existed && inputs.update) || inputs.create);
+  return { ...inputs, ...(await runLocalCommand(inputs, text)) };
+}
+
 export class LabNatives implements Natives {
   constructor(
     private readonly projectId: string,
-    private readonly kube: { server: string; token: string },
+    private readonly kube: KubeAccess,
   ) {}
 
   async newResource(r: Registration, old: StateEntry | undefined, preview: boolean) {
@@ -35,62 +109,28 @@ export class LabNatives implements Natives {
     if (r.type.startsWith("pulumi:providers:"))
       return { id: `${r.name}-provider`, state: r.inputs, op: old ? "same" : ("create" as OpKind) };
     if (r.kind === "read" && r.type.startsWith("kubernetes:")) {
-      const [ns, name] = (r.id ?? "").includes("/") ? (r.id ?? "").split("/") : ["", r.id ?? ""];
-      const url =
-        r.type === "kubernetes:apps/v1:Deployment"
-          ? `${this.kube.server}/apis/apps/v1/namespaces/${ns}/deployments/${name}`
-          : `${this.kube.server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
-      const res = await fetch(url, { headers: { Authorization: `Bearer ${this.kube.token}` } });
-      if (!res.ok) throw new Error(`${r.type} ${r.id}: ${res.status} from the management cluster`);
-      return { id: r.id ?? "", state: (await res.json()) as Record<string, unknown>, op: "read" as OpKind };
+      return { id: r.id ?? "", state: await kubeGet(this.kube, r.type, r.id ?? ""), op: "read" as OpKind };
     }
     if (r.type === "openstack:networking/secGroupRule:SecGroupRule") {
       if (r.kind === "read") {
-        const shown = JSON.parse(
-          await openstackCli(this.projectId, ["security", "group", "rule", "show", r.id ?? "", "-f", "json"]),
-        );
-        return { id: r.id ?? "", state: shown as Record<string, unknown>, op: "read" as OpKind };
+        return { id: r.id ?? "", state: await showRule(this.projectId, r.id ?? ""), op: "read" as OpKind };
       }
       if (unchanged) return same();
       if (preview) return same(old ? "update" : "create");
       if (r.importId && !old) {
         // `import`: the engine reads the existing rule and takes it into state instead of creating it.
-        await openstackCli(this.projectId, ["security", "group", "rule", "show", r.importId, "-f", "json"]);
+        await showRule(this.projectId, r.importId);
         return { id: r.importId, state: { ...r.inputs, id: r.importId }, op: "create" as OpKind };
       }
-      const i = r.inputs;
-      const created = JSON.parse(
-        await openstackCli(this.projectId, [
-          "security",
-          "group",
-          "rule",
-          "create",
-          "--ingress",
-          "--ethertype",
-          String(i.ethertype),
-          "--protocol",
-          String(i.protocol),
-          "--dst-port",
-          `${i.portRangeMin}:${i.portRangeMax}`,
-          "--remote-ip",
-          String(i.remoteIpPrefix),
-          "--description",
-          String(i.description),
-          String(i.securityGroupId),
-          "-f",
-          "json",
-        ]),
-      ) as { id: string };
-      return { id: created.id, state: { ...r.inputs, id: created.id }, op: "create" as OpKind };
+      const id = await createRule(this.projectId, r.inputs);
+      return { id, state: { ...r.inputs, id }, op: "create" as OpKind };
     }
     if (r.type === "command:local:Command") {
       if (unchanged) return same();
       if (preview) return same(old ? "update" : "create");
-      const text = String((old && r.inputs.update) || r.inputs.create);
-      const out = await runLocalCommand(r.inputs, text);
       return {
         id: old?.id ?? r.name,
-        state: { ...r.inputs, ...out },
+        state: await runCommandResource(r.inputs, old !== undefined),
         op: (old ? "update" : "create") as OpKind,
       };
     }
@@ -99,18 +139,13 @@ export class LabNatives implements Natives {
 
   async call(token: string, inputs: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (token === "openstack:networking/getSecGroup:getSecGroup") {
-      const sg = JSON.parse(
-        await openstackCli(this.projectId, ["security", "group", "show", String(inputs.name), "-f", "json"]),
-      );
-      return { id: sg.id, name: sg.name };
+      return getSecGroup(this.projectId, String(inputs.name));
     }
     if (token === "command:local:run") return runLocalCommand(inputs, String(inputs.command));
     throw new Error(`no emulation for invoke ${token}`);
   }
 
   async delete(e: StateEntry): Promise<void> {
-    if (e.type === "openstack:networking/secGroupRule:SecGroupRule") {
-      await openstackCli(this.projectId, ["security", "group", "rule", "delete", e.id]);
-    }
+    if (e.type === "openstack:networking/secGroupRule:SecGroupRule") await deleteRule(this.projectId, e.id);
   }
 }

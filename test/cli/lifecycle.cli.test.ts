@@ -1,0 +1,179 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import { assertGrafted, assertRemoved, assertRolledBack, hasRule, onUnit, PreGraft, sha } from "../sim/gates";
+import { Lab } from "../sim/lab";
+import { CliResult, CliStack } from "./cli";
+
+// The program under the REAL Pulumi engine: `pulumi preview/up/refresh/destroy` as subprocesses
+// of the CLI built by toolchain/build.sh, a file backend, the passphrase secrets provider, the real
+// Pulumi.yaml and a test stack file, against the simulated units and stub cloud of test/sim. The
+// dynamic-provider host is the SDK's own; the language host and the openstack, kubernetes and
+// command plugins are stand-ins (test/cli/programHost.ts, test/cli/standins/: the Go module proxy
+// here refuses them).
+
+function ok(r: CliResult, what: string): CliResult {
+  assert.equal(r.code, 0, `${what} exited ${r.code}:\n${r.output}`);
+  return r;
+}
+
+// How `pulumi stack export` marks a secure value (its plaintext replaced by `ciphertext`).
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+const unitCalls = async (lab: Lab, since: number) =>
+  (await lab.juju.calls()).filter((c) => c.start >= since).length;
+
+describe("the real pulumi CLI against a simulated conductor", function () {
+  this.timeout(900_000);
+
+  describe("fresh graft, no-op preview, secrets, drift, rollback", () => {
+    let lab: Lab;
+    let cli: CliStack;
+    let original: PreGraft;
+
+    before(async () => {
+      lab = await Lab.start({
+        units: [{ etcDefault: "# site tuning kept by the graft\nexport OS_DEBUG=0\n" }],
+      });
+      cli = await CliStack.create();
+      cli.setConfig(lab.config());
+      const u = lab.units[0];
+      original = {
+        etcDefault: await u.readFile("/etc/default/magnum-conductor"),
+        magnumConf: await u.readFile("/etc/magnum/magnum.conf"),
+      };
+    });
+    after(async () => {
+      cli?.remove();
+      await lab?.stop();
+    });
+
+    it("`pulumi up` grafts the unit: every runbook gate holds on it, outputs per conductor", async () => {
+      ok(await cli.run(["up", "--yes"]), "pulumi up");
+      await assertGrafted(lab, lab.units[0]);
+      const out = (await cli.outputs()).conductors as Record<string, Record<string, unknown>>;
+      assert.deepEqual(
+        { v: out["magnum/0"].driverVersion, d: out["magnum/0"].drivers, c: out["magnum/0"].configDirLive },
+        { v: "1.4.0", d: "k8s_capi_helm_v1", c: true },
+      );
+      assert.ok(await hasRule(lab, "10.12.4.76/32"), "the /32 rule is in Neutron");
+    });
+
+    it("`pulumi preview --expect-no-changes` succeeds with zero calls to the units", async () => {
+      const since = Date.now();
+      ok(await cli.run(["preview", "--expect-no-changes"]), "pulumi preview --expect-no-changes");
+      assert.equal(await unitCalls(lab, since), 0, "no juju call at all");
+    });
+
+    it("a second `pulumi up` changes nothing: same daemon, zero calls to the units", async () => {
+      const pid = await lab.units[0].daemonPid();
+      const since = Date.now();
+      ok(await cli.run(["up", "--yes", "--expect-no-changes"]), "pulumi up --expect-no-changes");
+      assert.equal(await unitCalls(lab, since), 0, "no juju call at all");
+      assert.equal(await lab.units[0].daemonPid(), pid);
+    });
+
+    it("`pulumi stack export` holds the kubeconfig and its hash only as ciphertext", async () => {
+      const kubeconfig = fs.readFileSync(lab.kubeconfigPath, "utf8");
+      const token = /token: (\S+)/.exec(kubeconfig)?.[1] ?? "";
+      assert.ok(token.length > 8);
+      const state = await cli.exportState();
+      for (const plain of [token, sha(kubeconfig), JSON.stringify(kubeconfig).slice(1, -1)]) {
+        assert.ok(!state.includes(plain), "plaintext secret in the exported state");
+      }
+      type Entry = { urn: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+      const resources = (JSON.parse(state) as { deployment: { resources: Entry[] } }).deployment.resources;
+      const byName = (name: string) => {
+        const r = resources.find((x) => x.urn.endsWith(`::${name}`));
+        assert.ok(r, `${name} is in state`);
+        return r;
+      };
+      const file = byName("magnum-0-access-kubeconfig");
+      const provider = byName("mgmt-k8s");
+      for (const [what, v] of [
+        ["RemoteFile content", file.inputs.content],
+        ["RemoteFile sha256", file.outputs.sha256],
+        ["kubernetes provider kubeconfig", provider.inputs.kubeconfig],
+      ] as const) {
+        const sealed = v as Record<string, unknown> | undefined;
+        assert.equal(sealed?.[SECRET_SIG], SECRET_VALUE, `${what} is a secure value`);
+        assert.equal(typeof sealed?.ciphertext, "string", `${what} is ciphertext`);
+      }
+    });
+
+    it("`pulumi refresh --preview-only` sees a charm rewrite of /etc/default; `up --refresh` repairs it", async () => {
+      const u = lab.units[0];
+      await u.writeFile("/etc/default/magnum-conductor", "# rewritten by a hook\n");
+      const seen = ok(await cli.run(["refresh", "--preview-only"]), "pulumi refresh --preview-only");
+      assert.match(seen.stdout, /~ .*magnum-0-config-daemon-args\s+update/);
+      assert.equal(String(await u.readFile("/etc/default/magnum-conductor")), "# rewritten by a hook\n");
+      const pid = await u.daemonPid();
+      ok(await cli.run(["up", "--refresh", "--yes"]), "pulumi up --refresh");
+      await assertGrafted(lab, u);
+      assert.ok(
+        String(await u.readFile("/etc/default/magnum-conductor")).startsWith("# rewritten by a hook\n"),
+      );
+      assert.notEqual(await u.daemonPid(), pid, "restarted onto the repaired arguments");
+    });
+
+    it("`pulumi destroy` rolls back: 1.3.0 pinned, pre-graft files byte-exact, active", async () => {
+      ok(await cli.run(["destroy", "--yes"]), "pulumi destroy");
+      await assertRolledBack(lab, lab.units[0], original);
+    });
+
+    it("printed neither the kubeconfig nor the trustee password in any CLI run", async () => {
+      const token = /token: (\S+)/.exec(fs.readFileSync(lab.kubeconfigPath, "utf8"))?.[1] ?? "";
+      const password = /trustee_domain_admin_password = (\S+)/.exec(String(original.magnumConf))?.[1] ?? "";
+      assert.ok(token.length > 8 && password.length > 4);
+      const printed = cli.transcript.join("\n");
+      assert.ok(cli.transcript.length >= 6, "every run is in the transcript");
+      for (const secret of [token, password])
+        assert.ok(!printed.includes(secret), "a secret in the CLI output");
+    });
+  });
+
+  describe("bad config, a failing gate, remove mode", () => {
+    let lab: Lab;
+    let cli: CliStack;
+
+    before(async () => {
+      lab = await Lab.start({ units: [{}] });
+      cli = await CliStack.create();
+    });
+    after(async () => {
+      cli?.remove();
+      await lab?.stop();
+    });
+
+    it("a bad config value fails naming key, value and expectation, before any call to a unit", async () => {
+      cli.setConfig(lab.config({ destroyMode: "purge" }));
+      const since = Date.now();
+      const r = await cli.run(["up", "--yes"]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.output, /magnum-capi-graft:destroyMode: expected rollback or remove, got "purge"/);
+      assert.equal(await unitCalls(lab, since), 0);
+    });
+
+    it("a failing gate stops before any change; `up` after the fix converges", async () => {
+      cli.setConfig(lab.config({ destroyMode: "remove", egressCheckUrls: ["http://127.0.0.1:9/simple/"] }));
+      const r = await cli.run(["up", "--yes"]);
+      assert.notEqual(r.code, 0);
+      assert.match(
+        r.output,
+        /egress check on magnum\/0: expected an HTTP answer from every egress URL; saw http:\/\/127\.0\.0\.1:9\/simple\/:000/,
+      );
+      assert.equal(
+        await onUnit(lab.units[0], "test -e /etc/magnum/kubeconfig && echo present || echo absent"),
+        "absent",
+      );
+      cli.setConfig(lab.config({ destroyMode: "remove" }));
+      ok(await cli.run(["up", "--yes"]), "pulumi up after the fix");
+      await assertGrafted(lab, lab.units[0]);
+    });
+
+    it("`pulumi destroy` in remove mode undoes everything and deletes the rule", async () => {
+      ok(await cli.run(["destroy", "--yes"]), "pulumi destroy");
+      await assertRemoved(lab, lab.units[0]);
+    });
+  });
+});
