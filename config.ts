@@ -59,6 +59,7 @@ export interface GraftConfig {
   readonly healthPollIntervalSeconds: number;
   readonly smokeTest: SmokeTest | undefined;
   readonly destroyMode: DestroyMode;
+  readonly allowRemoveWithClusters: boolean;
   readonly transport: TransportSpec;
 }
 
@@ -186,6 +187,8 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     healthPollIntervalSeconds: int("healthPollIntervalSeconds", 20, 1, 3600),
     smokeTest: smokeTest(json("smokeTest")),
     destroyMode: str("destroyMode", "rollback", /^(rollback|remove)$/, "rollback or remove") as DestroyMode,
+    allowRemoveWithClusters:
+      str("allowRemoveWithClusters", "false", /^(true|false)$/, "true or false") === "true",
     transport: transport(json("transport"), jujuModel),
   };
 }

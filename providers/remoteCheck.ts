@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ChartIndexCheck, chartIndexScript, validateChartIndex } from "./chartIndex";
 import { changedKeys, checkInputs } from "./diffing";
 import { Connect, defaultConnect, gateError, isGateError, runScript, Target } from "./remote";
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "./transport/shell";
@@ -14,7 +15,8 @@ export type CheckSpec =
       readonly kubeconfigPath: string;
       readonly service: string;
       readonly expectedReleases: string[];
-    };
+    }
+  | ChartIndexCheck;
 
 export interface RemoteCheckInputs extends Target {
   readonly check: CheckSpec;
@@ -54,6 +56,8 @@ function validate(i: RemoteCheckInputs): void {
       for (const r of c.expectedReleases)
         mustMatch("release", r, PATTERNS.releaseName, "a helm release name");
       return;
+    case "chartIndex":
+      return validateChartIndex(c);
   }
 }
 
@@ -67,6 +71,8 @@ function stepName(c: CheckSpec): string {
       return "egress check";
     case "helmAuth":
       return "auth proof (helm list -A)";
+    case "chartIndex":
+      return `chart index check (${c.chart} ${c.version})`;
   }
 }
 
@@ -124,6 +130,8 @@ for r in ${c.expectedReleases.map(shq).join(" ")}; do
   case " $names" in *" $r "*) ;; *) gate "release $r in helm list -A" "\${names% }" ;; esac
 done
 emit seen "releases: \${names% }"`;
+    case "chartIndex":
+      return chartIndexScript(c);
   }
 }
 

@@ -59,6 +59,7 @@ describe("configuration", () => {
     ["healthPollIntervalSeconds", "1.5"],
     ["smokeTest", '{"template": "t"}'],
     ["destroyMode", "wipe"],
+    ["allowRemoveWithClusters", "yes"],
     ["transport", '{"kind": "direct"}'],
   ];
   for (const [key, value] of bad) {
@@ -90,6 +91,11 @@ describe("configuration", () => {
 
   it("rejects a kubeconfig whose server is not mgmtApiHost:mgmtApiPort, without echoing its content", () => {
     assert.throws(() => load({ mgmtApiHost: "10.0.0.1" }), /its servers are https:\/\/10\.12\.7\.40:6443/);
+  });
+
+  it("reads allowRemoveWithClusters as a boolean, false unless set", () => {
+    assert.equal(load({}).allowRemoveWithClusters, false);
+    assert.equal(load({ allowRemoveWithClusters: "true" }).allowRemoveWithClusters, true);
   });
 
   it("accepts an explicit api_resources map", () => {
