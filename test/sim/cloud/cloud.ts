@@ -150,10 +150,13 @@ export class StubCloud {
   }
 
   private async control(what: string, body: unknown): Promise<void> {
-    const res = await fetch(`http://127.0.0.1:${this.ready.controlPort}/${what}`, {
-      method: "PUT",
-      body: JSON.stringify(body),
-    });
+    const put = () =>
+      fetch(`http://127.0.0.1:${this.ready.controlPort}/${what}`, {
+        method: "PUT",
+        body: JSON.stringify(body),
+      });
+    // A kept-alive socket the server closed meanwhile fails once ("other side closed"); PUT is idempotent.
+    const res = await put().catch(put);
     if (res.status !== 204) throw new Error(`set ${what}: HTTP ${res.status}`);
   }
 
