@@ -46,6 +46,7 @@ export interface GraftConfig {
   readonly healthPollIntervalSeconds: number;
   readonly smokeTest: SmokeTest | undefined;
   readonly destroyMode: DestroyMode;
+  readonly allowRemoveWithClusters: boolean;
   readonly transport: TransportSpec;
 }
 
@@ -251,6 +252,8 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     healthPollIntervalSeconds: int("healthPollIntervalSeconds", 20, 1, 3600),
     smokeTest: smokeTest(json("smokeTest", SMOKE_TEST), p),
     destroyMode: str("destroyMode", "rollback", DESTROY_MODE.pattern, DESTROY_MODE.expected) as DestroyMode,
+    allowRemoveWithClusters:
+      str("allowRemoveWithClusters", "false", /^(true|false)$/, "true or false") === "true",
     transport: transport(json("transport", '{"kind": "juju"}'), jujuModel, p),
   };
   if (p.list.length > 0) throw new ConfigError(p.list);

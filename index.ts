@@ -1,7 +1,9 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { Acceptance } from "./components/acceptance";
+import { Compatibility } from "./components/compatibility";
 import { ConductorGraft } from "./components/conductorGraft";
+import { DayTwo } from "./components/dayTwo";
 import { ManagementCluster } from "./components/managementCluster";
 import { loadConfig } from "./config";
 import { decideRule } from "./openstack/ingressRules";
@@ -27,6 +29,17 @@ export = async () => {
     kubeconfig,
     apiResources: cfg.apiResources,
   });
+  // Day 2: chart and controller versions checked before any unit changes.
+  const compatibility = new Compatibility("compatibility", {
+    transport: cfg.transport,
+    unit: conductors[0].unit,
+    chartRepo: cfg.chartRepo,
+    chartName: cfg.chartName,
+    chartVersion: cfg.chartVersion,
+    kubernetes: mgmt.provider,
+    capo: mgmt.capo,
+    capiStack: mgmt.capiStack,
+  });
 
   const grafts = conductors.map(
     (conductor) =>
@@ -37,7 +50,7 @@ export = async () => {
         securityGroupId: sg.id,
         rule: decideRule(sg.ingressRules, conductor.unit, conductor.address, cfg.mgmtApiPort),
         openstackProvider,
-        capiStack: mgmt.capiStack,
+        capiStack: compatibility.ready,
         apiResourcesJson: mgmt.apiResourcesJson,
       }),
   );
@@ -48,6 +61,18 @@ export = async () => {
     healthPollIntervalSeconds: cfg.healthPollIntervalSeconds,
     smokeTest: cfg.smokeTest,
     triggers: grafts.map((g) => g.restartPid),
+    after: grafts.map((g) => g.service),
+  });
+
+  // Day 2: created after every unit's restart, so a destroy runs its refusal first.
+  const dayTwo = new DayTwo("day-two", {
+    destroyMode: cfg.destroyMode,
+    allowRemoveWithClusters: cfg.allowRemoveWithClusters,
+    mgmtProjectId: cfg.mgmtProjectId,
+    kubeconfig,
+    units: conductors.map((c) => c.unit),
+    driverVersion: cfg.driverVersion,
+    rollbackDriverVersion: cfg.rollbackDriverVersion,
     after: grafts.map((g) => g.service),
   });
 
@@ -64,5 +89,7 @@ export = async () => {
         },
       ]),
     ),
+    compatibility: compatibility.summary,
+    onDestroy: dayTwo.onDestroy,
   };
 };

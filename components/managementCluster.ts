@@ -18,10 +18,14 @@ export class ManagementCluster extends pulumi.ComponentResource {
   readonly apiResourcesJson: pulumi.Output<string>;
   /** "ready", or the program fails naming what is missing. */
   readonly capiStack: pulumi.Output<string>;
+  /** The reads' provider and the CAPO Deployment, for the compatibility gate's version reads. */
+  readonly provider: k8s.Provider;
+  readonly capo: k8s.apps.v1.Deployment;
 
   constructor(name: string, args: ManagementClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:index:ManagementCluster", name, {}, opts);
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig }, { parent: this });
+    this.provider = provider;
     const read = { parent: this, provider };
 
     const crds = SERVED_KINDS.map((k) =>
@@ -45,6 +49,7 @@ export class ManagementCluster extends pulumi.ComponentResource {
       read,
     );
     const capo = k8s.apps.v1.Deployment.get(`${name}-capo`, CAPO_DEPLOYMENT, read);
+    this.capo = capo;
     this.capiStack = pulumi.all([orc.id, capo.status]).apply(([, status]) => {
       const available = (status?.conditions ?? []).find((c) => c.type === "Available");
       if (available?.status !== "True") {

@@ -75,6 +75,7 @@ describe("configuration", () => {
     ["healthPollIntervalSeconds", "1.5"],
     ["smokeTest", '{"template": "t"}'],
     ["destroyMode", "wipe"],
+    ["allowRemoveWithClusters", "yes"],
     ["transport", '{"kind": "direct"}'],
   ];
   for (const [key, value] of bad) {
@@ -223,6 +224,11 @@ describe("configuration", () => {
       const [p] = problemsOf({ apiResources: long });
       assert.ok(p.length < 300 && !p.includes("OpenstackCluster") && p.includes("<-- here"), p);
     });
+  });
+
+  it("reads allowRemoveWithClusters as a boolean, false unless set", () => {
+    assert.equal(load({}).allowRemoveWithClusters, false);
+    assert.equal(load({ allowRemoveWithClusters: "true" }).allowRemoveWithClusters, true);
   });
 
   it("accepts an explicit api_resources map", () => {

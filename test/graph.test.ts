@@ -22,6 +22,13 @@ const ALL_V1BETA1: Record<string, { name: string; served: boolean; storage: bool
   "images.openstack.k-orc.cloud": [{ name: "v1alpha1", served: true, storage: true }],
 };
 
+/** The controllers chart 0.25.1 was tested with. */
+const CONTROLLER_IMAGES: Record<string, string> = {
+  "capi-system/capi-controller-manager": "registry.k8s.io/cluster-api/cluster-api-controller:v1.13.2",
+  "capo-system/capo-controller-manager": "registry.k8s.io/capi-openstack/capi-openstack-controller:v0.14.4",
+  "orc-system/orc-controller-manager": "quay.io/orc/openstack-resource-controller:v2.5.0",
+};
+
 interface World {
   served: typeof ALL_V1BETA1;
   capoAvailable: boolean;
@@ -55,7 +62,10 @@ function handlers(world: World) {
       }
       if (r.type === "kubernetes:apps/v1:Deployment") {
         const status = world.capoAvailable ? "True" : "False";
-        return { id: r.id ?? "", state: { status: { conditions: [{ type: "Available", status }] } } };
+        const image = CONTROLLER_IMAGES[r.id ?? ""];
+        if (!image) throw new Error(`deployments ${r.id} not found`);
+        const spec = { template: { spec: { containers: [{ name: "manager", image }] } } };
+        return { id: r.id ?? "", state: { spec, status: { conditions: [{ type: "Available", status }] } } };
       }
       if (r.type === "command:local:Command") {
         const out = await runLocalCommand(r.inputs, String(r.inputs.create));
@@ -174,6 +184,20 @@ describe("resource graph under mocks", function () {
           `${r.name}.${k} carries the kubeconfig in plaintext`,
         );
       }
+    }
+  });
+
+  it("puts the compatibility gate before every unit and the destroy guard after every unit", async () => {
+    const { registrations: regs } = await run(world());
+    const chart = byName(regs, "compatibility-chart-index");
+    assert.equal(chart.inputs.unit, "magnum/0");
+    const guard = byName(regs, "day-two-destroy-guard");
+    assert.ok(
+      guard.secretInputs.includes("kubeconfig") && guard.additionalSecretOutputs.includes("kubeconfig"),
+    );
+    for (const unit of ["magnum-0", "magnum-1"]) {
+      assert.ok(byName(regs, `${unit}-preflight-unit`).deps.includes(chart.urn), `${unit} waits on the gate`);
+      assert.ok(guard.deps.includes(byName(regs, `${unit}-service-restart`).urn), `guard after ${unit}`);
     }
   });
 

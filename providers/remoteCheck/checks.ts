@@ -1,4 +1,5 @@
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "../../core/shell";
+import { chartIndexScript, validateChartIndex } from "./chartIndex";
 import { CheckSpec } from "./types";
 
 /** What one kind of gate is: its step name, its own validation and its script. */
@@ -92,6 +93,11 @@ for r in ${c.expectedReleases.map(shq).join(" ")}; do
   case " $names" in *" $r "*) ;; *) gate "release $r in helm list -A" "\${names% }" ;; esac
 done
 emit seen "releases: \${names% }"`,
+  },
+  chartIndex: {
+    step: (c) => `chart index check (${c.chart} ${c.version})`,
+    validate: validateChartIndex,
+    script: chartIndexScript,
   },
 };
 

@@ -10,7 +10,16 @@ export type CheckSpec =
       readonly kubeconfigPath: string;
       readonly service: string;
       readonly expectedReleases: string[];
-    };
+    }
+  | ChartIndexCheck;
+
+/** The configured chart version must be in the repo's index.yaml as a conductor sees it. */
+export interface ChartIndexCheck {
+  readonly kind: "chartIndex";
+  readonly repo: string;
+  readonly chart: string;
+  readonly version: string;
+}
 
 export interface RemoteCheckInputs extends Target {
   readonly check: CheckSpec;

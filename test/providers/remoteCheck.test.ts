@@ -38,6 +38,12 @@ const CHECKS: Record<CheckSpec["kind"], CheckSpec> = {
     service: "magnum-conductor",
     expectedReleases: ["cilium", "cluster-api-addon-provider"],
   },
+  chartIndex: {
+    kind: "chartIndex",
+    repo: "https://azimuth-cloud.github.io/capi-helm-charts",
+    chart: "openstack-cluster",
+    version: "0.25.1",
+  },
 };
 
 const tcp: RemoteCheckInputs = { transport: JUJU, unit: UNIT, check: CHECKS.tcp, guards: "sg-rule-1" };

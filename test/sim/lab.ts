@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { MiniEngine } from "../harness/engine";
-import { StubCloud } from "./cloud/cloud";
+import { CloudOptions, StubCloud } from "./cloud/cloud";
 import { JujuFake } from "./juju/jujuFake";
 import { LabNatives } from "./natives";
 import { ArtifactServer, buildArtifacts } from "./unit/artifacts";
@@ -16,7 +16,8 @@ const V1ALPHA1 = [{ name: "v1alpha1", served: true, storage: true }];
 export interface LabOptions {
   readonly units?: Array<Partial<Omit<SimUnitSpec, "workDir" | "artifacts">>>;
   readonly clusters?: string[];
-  readonly templates?: string[];
+  readonly templates?: CloudOptions["templates"];
+  readonly capiClusters?: Array<{ namespace: string; name: string }>;
 }
 
 /**
@@ -79,6 +80,7 @@ export class Lab {
         unitStatusFiles: units.map((u) => u.statusFile),
         clusters: (o.clusters ?? []).map((name) => ({ name })),
         templates: o.templates ?? [],
+        capiClusters: o.capiClusters ?? [],
         keypairs: ["capi-mgmt-key"],
       });
       started.push(cloud);
@@ -115,6 +117,7 @@ export class Lab {
       pipIndexUrl: this.server.indexUrl(),
       helmTarballUrl: this.server.helmUrl("v3.17.3"),
       helmTarballSha256: this.helmSha256,
+      chartRepo: this.cloud.chartRepo,
       egressCheckUrls: [this.server.indexUrl(), this.server.helmUrl("v3.17.3")],
       expectedHelmReleases: HELM_RELEASES,
       ...extra,

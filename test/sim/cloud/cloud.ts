@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { ADMIN_PROJECT, DOMAIN_NAME, REGION, USER_NAME } from "./keystone";
 import {
+  CapiCluster,
   CloudOptions,
+  ControllerImages,
   CONFIG_FILE,
   LoggedRequest,
   Ready,
@@ -43,6 +45,8 @@ function waitForReady(child: ChildProcess): Promise<Ready> {
 export class StubCloud {
   readonly osEnv: Record<string, string>;
   readonly kubeServer: string;
+  /** The chart repository (its index.yaml), as helm_chart_repo names it. */
+  readonly chartRepo: string;
   private exited: Promise<void>;
 
   private constructor(
@@ -55,6 +59,7 @@ export class StubCloud {
       else child.once("exit", () => resolve());
     });
     this.kubeServer = `http://127.0.0.1:${ready.kubePort}`;
+    this.chartRepo = `http://127.0.0.1:${ready.chartsPort}/`;
     this.osEnv = {
       OS_AUTH_URL: `http://127.0.0.1:${ready.keystonePort}/v3`,
       OS_USERNAME: USER_NAME,
@@ -132,11 +137,27 @@ export class StubCloud {
   }
 
   async setServedVersions(v: CloudOptions["servedVersions"]): Promise<void> {
-    const res = await fetch(`http://127.0.0.1:${this.ready.controlPort}/served-versions`, {
-      method: "PUT",
-      body: JSON.stringify(v),
-    });
-    if (res.status !== 204) throw new Error(`setServedVersions: HTTP ${res.status}`);
+    await this.control("served-versions", v);
+  }
+
+  async setCapiClusters(v: CapiCluster[]): Promise<void> {
+    await this.control("capi-clusters", v);
+  }
+
+  /** Replaces the controller Deployments' images ("<namespace>/<name>" -> image). */
+  async setControllerImages(v: ControllerImages): Promise<void> {
+    await this.control("controller-images", v);
+  }
+
+  private async control(what: string, body: unknown): Promise<void> {
+    const put = () =>
+      fetch(`http://127.0.0.1:${this.ready.controlPort}/${what}`, {
+        method: "PUT",
+        body: JSON.stringify(body),
+      });
+    // A kept-alive socket the server closed meanwhile fails once ("other side closed"); PUT is idempotent.
+    const res = await put().catch(put);
+    if (res.status !== 204) throw new Error(`set ${what}: HTTP ${res.status}`);
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 import * as http from "http";
 import { gzipSync } from "zlib";
 import { json, Reply } from "./http";
-import { ServedVersions } from "./types";
+import { CapiCluster, ControllerImages, ServedVersions } from "./types";
 
 /** Kinds of the CRDs the driver's lookups touch; any other CRD gets a kind derived from its plural. */
 const KNOWN_KINDS: Record<string, string> = {
@@ -39,6 +39,8 @@ export interface KubeState {
   servedVersions: () => ServedVersions;
   capoAvailable: boolean;
   helmReleases: Array<{ name: string; namespace: string }>;
+  capiClusters: () => CapiCluster[];
+  controllerImages: () => ControllerImages;
 }
 
 export class Kube {
@@ -58,7 +60,10 @@ export class Kube {
     if (secrets) return this.secrets(secrets[1], url.searchParams.get("labelSelector"));
     const crd = /^\/apis\/apiextensions\.k8s\.io\/v1\/customresourcedefinitions\/([^/]+)$/.exec(p);
     if (crd) return this.crd(crd[1]);
-    if (p === "/apis/apps/v1/namespaces/capo-system/deployments/capo-controller-manager") return this.capo();
+    const deployment = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/.exec(p);
+    if (deployment) return this.deployment(deployment[1], deployment[2]);
+    const clusters = /^\/apis\/cluster\.x-k8s\.io\/([^/]+)(?:\/namespaces\/([^/]+))?\/clusters$/.exec(p);
+    if (clusters) return this.capiClusters(clusters[1], clusters[2]);
     return status(404, "NotFound", "the server could not find the requested resource");
   }
 
@@ -123,24 +128,59 @@ export class Kube {
     });
   }
 
-  private capo(): Reply {
-    const available = this.s.capoAvailable ? "True" : "False";
+  /** Controller Deployments with their manager image; CAPO's availability follows capoAvailable. */
+  private deployment(namespace: string, name: string): Reply {
+    const image = this.s.controllerImages()[`${namespace}/${name}`];
+    if (!image) return status(404, "NotFound", `deployments.apps "${name}" not found`);
+    const available = name !== "capo-controller-manager" || this.s.capoAvailable;
     return json(200, {
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata: { name: "capo-controller-manager", namespace: "capo-system" },
-      spec: { replicas: 1 },
+      metadata: { name, namespace },
+      spec: {
+        replicas: 1,
+        template: {
+          spec: {
+            containers: [
+              { name: "kube-rbac-proxy", image: "quay.io/brancz/kube-rbac-proxy:v0.18.0" },
+              { name: "manager", image },
+            ],
+          },
+        },
+      },
       status: {
         replicas: 1,
-        availableReplicas: this.s.capoAvailable ? 1 : 0,
+        availableReplicas: available ? 1 : 0,
         conditions: [
           {
             type: "Available",
-            status: available,
-            reason: this.s.capoAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+            status: available ? "True" : "False",
+            reason: available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
           },
         ],
       },
+    });
+  }
+
+  /** Cluster objects, listed across namespaces or in one, at a version the CRD serves. */
+  private capiClusters(version: string, namespace: string | undefined): Reply {
+    const served = (this.s.servedVersions()["clusters.cluster.x-k8s.io"] ?? []).some(
+      (v) => v.served && v.name === version,
+    );
+    if (!served) return status(404, "NotFound", "the server could not find the requested resource");
+    const items = this.s
+      .capiClusters()
+      .filter((c) => namespace === undefined || c.namespace === namespace)
+      .map((c) => ({
+        apiVersion: `cluster.x-k8s.io/${version}`,
+        kind: "Cluster",
+        metadata: { name: c.name, namespace: c.namespace },
+      }));
+    return json(200, {
+      apiVersion: `cluster.x-k8s.io/${version}`,
+      kind: "ClusterList",
+      metadata: { resourceVersion: "1" },
+      items,
     });
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "crypto";
 import { clusterHealth } from "./health";
 import { json, Reply } from "./http";
 import { Scope } from "./keystone";
-import { Cluster, now, Store } from "./state";
+import { Cluster, now, Store, Template } from "./state";
 
 const MAX_MICROVERSION = "1.11";
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -90,16 +90,17 @@ export class Magnum {
     return [hits[0]];
   }
 
-  private findTemplate(ident: string): { uuid: string; name: string } | undefined {
+  private findTemplate(ident: string): Template | undefined {
     return this.store.data.templates.find((t) => t.uuid === ident || t.name === ident);
   }
 
-  private templateView(t: { uuid: string; name: string }): Record<string, unknown> {
+  private templateView(t: Template): Record<string, unknown> {
     return {
       uuid: t.uuid,
       name: t.name,
       coe: "kubernetes",
       server_type: "vm",
+      cluster_distro: t.cluster_distro ?? "ubuntu",
       public: true,
       labels: {},
       links: [],

@@ -7,7 +7,18 @@ import { Kube } from "./kube";
 import { Magnum } from "./magnum";
 import { Neutron } from "./neutron";
 import { Store } from "./state";
-import { CloudOptions, LoggedRequest, Ready, REQUEST_LOG, ServedVersions } from "./types";
+import { chartIndex } from "./charts";
+import {
+  CapiCluster,
+  CloudOptions,
+  ControllerImages,
+  DEFAULT_CHARTS,
+  DEFAULT_CONTROLLER_IMAGES,
+  LoggedRequest,
+  Ready,
+  REQUEST_LOG,
+  ServedVersions,
+} from "./types";
 
 const url = (port: number): string => `http://127.0.0.1:${port}`;
 
@@ -40,7 +51,10 @@ async function main(configFile: string, watchStdin: boolean): Promise<void> {
     servedVersions: () => store.data.servedVersions,
     capoAvailable: cfg.capoAvailable,
     helmReleases: cfg.helmReleases,
+    capiClusters: () => store.data.capiClusters ?? [],
+    controllerImages: () => ({ ...DEFAULT_CONTROLLER_IMAGES, ...store.data.controllerImages }),
   });
+  const charts = chartIndex(cfg.charts ?? DEFAULT_CHARTS);
   const scoped =
     (answer: (method: string, u: URL, body: unknown, scope: Scope) => Reply) =>
     (req: http.IncomingMessage, u: URL, body: unknown): Reply => {
@@ -67,10 +81,27 @@ async function main(configFile: string, watchStdin: boolean): Promise<void> {
         store.save();
         return json(204);
       }
+      if (req.method === "PUT" && u.pathname === "/capi-clusters") {
+        store.data.capiClusters = body as CapiCluster[];
+        store.save();
+        return json(204);
+      }
+      if (req.method === "PUT" && u.pathname === "/controller-images") {
+        store.data.controllerImages = body as ControllerImages;
+        store.save();
+        return json(204);
+      }
       return json(404);
     }, logger("control")),
+    serve(
+      (req, u) =>
+        req.method === "GET" && u.pathname === "/index.yaml"
+          ? json(200, charts, { "Content-Type": "text/yaml" })
+          : json(404, "not found\n", { "Content-Type": "text/plain" }),
+      logger("charts"),
+    ),
   ]);
-  const [keystonePort, neutronPort, magnumPort, kubePort, controlPort] = servers.map(portOf);
+  const [keystonePort, neutronPort, magnumPort, kubePort, controlPort, chartsPort] = servers.map(portOf);
   catalog.identity = `${url(keystonePort)}/v3`;
   catalog.network = url(neutronPort);
   catalog["container-infra"] = `${url(magnumPort)}/v1`;
@@ -90,6 +121,7 @@ async function main(configFile: string, watchStdin: boolean): Promise<void> {
     magnumPort,
     kubePort,
     controlPort,
+    chartsPort,
   };
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
 }

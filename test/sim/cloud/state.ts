@@ -2,7 +2,16 @@ import { randomBytes, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { normalizeRule } from "./neutron-rules";
-import { CloudOptions, Rule, Secrets, ServedVersions, STATE_FILE } from "./types";
+import {
+  CapiCluster,
+  CloudOptions,
+  ControllerImages,
+  DEFAULT_CONTROLLER_IMAGES,
+  Rule,
+  Secrets,
+  ServedVersions,
+  STATE_FILE,
+} from "./types";
 
 export interface SecurityGroup {
   id: string;
@@ -31,6 +40,7 @@ export interface Cluster {
 export interface Template {
   uuid: string;
   name: string;
+  cluster_distro: string;
 }
 
 interface StateData {
@@ -40,6 +50,8 @@ interface StateData {
   clusters: Cluster[];
   templates: Template[];
   servedVersions: ServedVersions;
+  capiClusters: CapiCluster[];
+  controllerImages: ControllerImages;
 }
 
 export function now(): string {
@@ -64,7 +76,12 @@ function defaultEgress(sg: SecurityGroup): Rule[] {
 }
 
 function seed(cfg: CloudOptions): StateData {
-  const templates = (cfg.templates ?? []).map((name) => ({ uuid: randomUUID(), name }));
+  const templates = (cfg.templates ?? []).map((t) => ({
+    uuid: randomUUID(),
+    ...(typeof t === "string"
+      ? { name: t, cluster_distro: "ubuntu" }
+      : { name: t.name, cluster_distro: t.clusterDistro }),
+  }));
   const securityGroups: SecurityGroup[] = [];
   const rules: Rule[] = [];
   for (const g of cfg.securityGroups) {
@@ -104,7 +121,16 @@ function seed(cfg: CloudOptions): StateData {
     password: randomBytes(12).toString("hex"),
     kubeToken: randomBytes(24).toString("hex"),
   };
-  return { secrets, securityGroups, rules, clusters, templates, servedVersions: cfg.servedVersions };
+  return {
+    secrets,
+    securityGroups,
+    rules,
+    clusters,
+    templates,
+    servedVersions: cfg.servedVersions,
+    capiClusters: cfg.capiClusters ?? [],
+    controllerImages: { ...DEFAULT_CONTROLLER_IMAGES, ...cfg.controllerImages },
+  };
 }
 
 /** Everything a restarted server must still see, kept as one JSON file in the caller's state dir. */

@@ -33,11 +33,36 @@ export interface CloudOptions {
   helmReleases: Array<{ name: string; namespace: string }>;
   unitStatusFiles: string[];
   clusters?: Array<{ name: string }>;
-  templates?: string[];
+  /** A name alone is an Ubuntu template, which the CAPI driver serves. */
+  templates?: Array<string | { name: string; clusterDistro: string }>;
   keypairs?: string[];
   /** How long a create or delete stays *_IN_PROGRESS (default 2000 ms). */
   settleMs?: number;
+  /** CAPI Cluster objects on the management cluster (the driver puts them in magnum-<project>). */
+  capiClusters?: CapiCluster[];
+  /** Controller Deployments ("<namespace>/<name>") and their manager image; defaults to what chart 0.25.1 was tested with. */
+  controllerImages?: ControllerImages;
+  /** Charts and versions the chart repository's index.yaml lists. */
+  charts?: Record<string, string[]>;
 }
+
+export interface CapiCluster {
+  namespace: string;
+  name: string;
+}
+
+export type ControllerImages = Record<string, string>;
+
+export const DEFAULT_CONTROLLER_IMAGES: ControllerImages = {
+  "capi-system/capi-controller-manager": "registry.k8s.io/cluster-api/cluster-api-controller:v1.13.2",
+  "capo-system/capo-controller-manager": "registry.k8s.io/capi-openstack/capi-openstack-controller:v0.14.4",
+  "orc-system/orc-controller-manager": "quay.io/orc/openstack-resource-controller:v2.5.0",
+};
+
+export const DEFAULT_CHARTS: Record<string, string[]> = {
+  "openstack-cluster": ["0.24.3", "0.25.0", "0.25.1"],
+  "cluster-addons": ["0.25.1"],
+};
 
 /** Generated on first start and kept in the state dir, so a restart keeps credentials valid. */
 export interface Secrets {
@@ -53,6 +78,7 @@ export interface Ready extends Secrets {
   magnumPort: number;
   kubePort: number;
   controlPort: number;
+  chartsPort: number;
 }
 
 export interface LoggedRequest {

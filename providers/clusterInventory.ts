@@ -1,0 +1,132 @@
+import { spawn } from "child_process";
+import { capiMagnumClusters, ClusterRow, Inventory, inventoryCommand } from "../openstack/clusters";
+import { tail } from "./transport/transport";
+
+// What the driver manages right now, asked where Pulumi runs (also at destroy time, when no program
+// runs): Magnum clusters on CAPI templates (openstack CLI, scoped to the project) and CAPI Cluster
+// objects in the driver's `magnum-*` namespaces (the management cluster's API).
+
+export interface ClusterInventory {
+  /** `name (uuid, created <time>)` of each Magnum cluster on a CAPI template. */
+  readonly magnum: string[];
+  /** `<namespace>/<name>` of each CAPI Cluster in a magnum-* namespace. */
+  readonly capi: string[];
+}
+
+interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runLocal(file: string, args: string[], stdin: string, timeoutMs: number): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 124 : 1), stdout, stderr });
+    });
+    child.stdin.end(stdin);
+  });
+}
+
+/**
+ * Lists Cluster objects with the kubeconfig read from stdin (never argv, never a file), by the
+ * python3 that the openstack CLI brings (PyYAML included): token, client certificate, CA data.
+ */
+const LIST_CAPI_CLUSTERS = String.raw`
+import base64, json, os, ssl, sys, tempfile, urllib.error, urllib.request
+import yaml
+try:
+    cfg = yaml.safe_load(sys.stdin.read()) or {}
+except yaml.YAMLError:
+    sys.exit("the kubeconfig is not valid YAML")  # the parser's message would quote its content
+named = lambda key, inner: {x.get("name"): x.get(inner) or {} for x in cfg.get(key) or []}
+contexts, clusters, users = named("contexts", "context"), named("clusters", "cluster"), named("users", "user")
+ctx = contexts.get(cfg.get("current-context")) or next(iter(contexts.values()), {})
+cluster = clusters.get(ctx.get("cluster")) or next(iter(clusters.values()), {})
+user = users.get(ctx.get("user")) or {}
+server = str(cluster.get("server") or "").rstrip("/")
+if not server:
+    sys.exit("the kubeconfig names no server")
+headers = {"Accept": "application/json"}
+if user.get("token"):
+    headers["Authorization"] = "Bearer " + user["token"]
+context = None
+with tempfile.TemporaryDirectory() as tmp:
+    if server.startswith("https:"):
+        context = ssl.create_default_context()
+        if cluster.get("insecure-skip-tls-verify"):
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        elif cluster.get("certificate-authority-data"):
+            context.load_verify_locations(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
+        elif cluster.get("certificate-authority"):
+            context.load_verify_locations(cafile=cluster["certificate-authority"])
+        cert, key = user.get("client-certificate"), user.get("client-key")
+        if user.get("client-certificate-data"):
+            cert, key = os.path.join(tmp, "crt"), os.path.join(tmp, "key")
+            for path, field in ((cert, "client-certificate-data"), (key, "client-key-data")):
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(base64.b64decode(user.get(field) or ""))
+        if cert:
+            context.load_cert_chain(cert, key)
+    request = urllib.request.Request(server + "/apis/cluster.x-k8s.io/v1beta1/clusters", headers=headers)
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=30) as r:
+            items = json.load(r).get("items") or []
+    except urllib.error.HTTPError as e:
+        sys.exit("HTTP %d %s listing cluster.x-k8s.io/v1beta1 clusters" % (e.code, e.reason))
+    except (urllib.error.URLError, OSError) as e:
+        sys.exit("cannot reach %s: %s" % (server, getattr(e, "reason", e)))
+names = sorted(
+    "%s/%s" % (i["metadata"]["namespace"], i["metadata"]["name"])
+    for i in items
+    if str(i.get("metadata", {}).get("namespace", "")).startswith("magnum-")
+)
+print(json.dumps(names))
+`;
+
+const TIMEOUT_MS = 300_000;
+
+export async function listClusters(projectId: string, kubeconfig: string): Promise<ClusterInventory> {
+  const [os, kube] = await Promise.all([
+    runLocal("/bin/bash", ["-c", inventoryCommand(projectId)], "", TIMEOUT_MS),
+    runLocal("python3", ["-I", "-c", LIST_CAPI_CLUSTERS], kubeconfig, 60_000),
+  ]);
+  if (os.code !== 0) {
+    throw new Error(
+      `cluster inventory: openstack coe cluster list failed (exit ${os.code}): ${tail(os.stderr)}`,
+    );
+  }
+  if (kube.code !== 0) {
+    throw new Error(
+      `cluster inventory: listing CAPI clusters on the management cluster failed: ${tail(kube.stderr)}`,
+    );
+  }
+  let inv: Inventory;
+  let capi: string[];
+  try {
+    inv = JSON.parse(os.stdout) as Inventory;
+    capi = JSON.parse(kube.stdout) as string[];
+  } catch {
+    throw new Error(
+      `cluster inventory: expected JSON from the openstack CLI and the CAPI listing; saw ${os.stdout.slice(0, 200)}`,
+    );
+  }
+  return { magnum: capiMagnumClusters(inv).map(describeCluster), capi };
+}
+
+function describeCluster(c: ClusterRow): string {
+  return `${c.name} (${c.uuid}${c.created_at ? `, created ${c.created_at}` : ""})`;
+}

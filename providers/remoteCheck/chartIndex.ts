@@ -1,0 +1,42 @@
+import { ChartIndexCheck } from "./types";
+import { isHttpUrl, mustMatch, redactUrls, shq } from "../../core/shell";
+
+// The chart half of the compatibility gate: the configured chart version must be in the repo's
+// index.yaml as a conductor sees it (the conductors fetch the chart from there after the restart).
+
+export function validateChartIndex(c: ChartIndexCheck): void {
+  if (!isHttpUrl(c.repo))
+    throw new Error(`chart repo: expected http(s) without credentials, got ${redactUrls(c.repo)}`);
+  mustMatch("chart", c.chart, /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "a chart name");
+  mustMatch(
+    "chart version",
+    c.version,
+    /^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/,
+    "a version like 0.25.1",
+  );
+}
+
+/**
+ * Reads the versions of one chart from index.yaml as `helm repo index` lays it out: chart names at
+ * two spaces under `entries`, each version's keys at four (`  - version:` when it comes first);
+ * deeper `version:` lines belong to dependencies.
+ */
+export function chartIndexScript(c: ChartIndexCheck): string {
+  return String.raw`repo=${shq(c.repo)}; chart=${shq(c.chart)}; want=${shq(c.version)}
+url="${"$"}{repo%/}/index.yaml"
+idx=$(mktemp); trap 'rm -f -- "$idx"' EXIT
+code=$(curl -sS -L -o "$idx" -w '%{http_code}' --max-time 60 -- "$url" 2>/dev/null || true)
+[ "$code" = 200 ] || gate "HTTP 200 for $url" "HTTP ${"$"}{code:-000} (is the chart repo reachable from this conductor?)"
+versions=$(awk -v chart="$chart" '
+  /^entries:/ { inent = 1; next }
+  inent && /^[^ ]/ { inent = 0 }
+  inent && /^  [^ -]/ { name = $1; sub(/:$/, "", name); gsub(/"/, "", name); next }
+  inent && name == chart && /^(  - |    )version:/ { v = $0; sub(/^[ -]*version:/, "", v); gsub(/[" \t\r]/, "", v); print v }
+' "$idx" | tr -d "'")
+[ -n "$versions" ] || gate "chart $chart in $url" "no versions of $chart listed"
+if printf '%s\n' "$versions" | grep -qxF -- "$want"; then
+  emit seen "$chart $want listed in $url"
+else
+  gate "$chart version $want in $url" "$(printf '%s\n' "$versions" | sort -V | tail -n 6 | tr '\n' ' ')(newest of $(printf '%s\n' "$versions" | wc -l) listed)"
+fi`;
+}
