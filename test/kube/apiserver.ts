@@ -176,9 +176,8 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
           `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
           `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
           `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
+          "--logger=zap",
           "--log-level=warn",
-          // Tests only: fsync on every write makes a shared CI disk the bottleneck.
-          "--unsafe-no-fsync",
         ],
         f("etcd.log"),
       ),

@@ -435,11 +435,15 @@ describe("scoped conductor credential on a real kube-apiserver", function () {
     const extra = kube.as(await mintToken(kube, `${SA}-token-2`));
     await extra.ok("GET", `/api/v1/namespaces/${PROJECT_NS}/secrets`);
     await kube.admin.ok("DELETE", `/api/v1/namespaces/${CRED_NS}/secrets/${SA}-token-2`);
-    // The apiserver sees the deletion through its informer: allow it a moment.
-    await waitFor("the revoked token to be refused", async () => {
-      const r = await extra.request("GET", `/api/v1/namespaces/${PROJECT_NS}/secrets`);
-      return r.status === 401 ? true : undefined;
-    });
+    // kube-apiserver caches a successful token authentication for 10 s: revocation takes that long.
+    await waitFor(
+      "the revoked token to be refused",
+      async () => {
+        const r = await extra.request("GET", `/api/v1/namespaces/${PROJECT_NS}/secrets`);
+        return r.status === 401 ? true : undefined;
+      },
+      30000,
+    );
     await conductor.ok("GET", `/api/v1/namespaces/${PROJECT_NS}/secrets`);
   });
 });
