@@ -127,7 +127,9 @@ export const NAMESPACE_RULES: readonly CredentialRule[] = [
 ];
 
 /** The rules as a Kubernetes PolicyRule list (the reasons stay in code and the README). */
-export function policyRules(rules: readonly CredentialRule[]): Array<Record<string, string[]>> {
+export function policyRules(
+  rules: readonly CredentialRule[],
+): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
   return rules.map((r) => ({
     apiGroups: [...r.apiGroups],
     resources: [...r.resources],
