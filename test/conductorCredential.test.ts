@@ -1,0 +1,123 @@
+import { strict as assert } from "assert";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ConductorCredential } from "../components/conductorCredential";
+import { CLUSTER_RULES, NAMESPACE_RULES, policyRules } from "../components/credentialRules";
+
+// The credential component's graph under runtime.setMocks: what it asks the kubernetes provider to
+// create, and the kubeconfig it builds from the token the token controller fills in.
+
+const TOKEN = "sa-SECRET-TOKEN-9c2e";
+const CA = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
+
+interface Made {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+function value<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply(resolve));
+}
+
+async function build(projectScope: "cluster" | string[], tokenGeneration = 1) {
+  const made: Made[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: async (args) => {
+        made.push({ type: args.type, name: args.name, inputs: args.inputs });
+        // The provider waits for the token controller to fill a service-account-token Secret.
+        const filled =
+          args.inputs.type === "kubernetes.io/service-account-token"
+            ? { data: { token: Buffer.from(TOKEN).toString("base64") } }
+            : {};
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...filled } };
+      },
+      call: async (args) => args.inputs,
+    },
+    "magnum-capi-graft",
+    "capi-mgmt",
+    false,
+  );
+  const provider = new k8s.Provider("admin", { kubeconfig: "{}" });
+  const cred = new ConductorCredential("cred", {
+    provider,
+    namespace: "magnum-capi-graft",
+    server: "https://10.0.0.5:6443",
+    certificateAuthorityData: CA,
+    projectScope,
+    tokenGeneration,
+  });
+  const kubeconfig = await value(cred.kubeconfig);
+  await Promise.all(cred.grants.map((g) => value(g.urn)));
+  return { made, kubeconfig, cred };
+}
+
+const ofType = (made: Made[], type: string) => made.filter((m) => m.type === type);
+
+describe("ConductorCredential (mocks)", () => {
+  it("binds the project rules per project namespace and the namespace rule cluster-wide", async () => {
+    const { made } = await build(["magnum-p1", "magnum-p2"]);
+    const roles = ofType(made, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
+    assert.deepStrictEqual(
+      roles.map((r) => r.inputs.rules),
+      [policyRules(CLUSTER_RULES), policyRules(NAMESPACE_RULES)],
+    );
+    const crbs = ofType(made, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
+    assert.deepStrictEqual(
+      crbs.map((b) => (b.inputs.roleRef as { name: string }).name),
+      ["magnum-conductor-cluster"],
+    );
+    const rbs = ofType(made, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+    assert.deepStrictEqual(
+      rbs.map((b) => [
+        (b.inputs.metadata as { namespace: string }).namespace,
+        (b.inputs.roleRef as { name: string }).name,
+      ]),
+      [
+        ["magnum-p1", "magnum-conductor-project"],
+        ["magnum-p2", "magnum-conductor-project"],
+      ],
+    );
+    for (const b of [...crbs, ...rbs]) {
+      assert.deepStrictEqual(b.inputs.subjects, [
+        { kind: "ServiceAccount", name: "magnum-conductor", namespace: "magnum-capi-graft" },
+      ]);
+    }
+  });
+
+  it("binds the project rules cluster-wide when asked, and no RoleBinding", async () => {
+    const { made } = await build("cluster");
+    assert.deepStrictEqual(
+      ofType(made, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").map(
+        (b) => (b.inputs.roleRef as { name: string }).name,
+      ),
+      ["magnum-conductor-cluster", "magnum-conductor-project"],
+    );
+    assert.deepStrictEqual(ofType(made, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"), []);
+  });
+
+  it("names the token Secret by generation, so a rotation is a create-then-delete replacement", async () => {
+    const { made } = await build([], 3);
+    const [token] = ofType(made, "kubernetes:core/v1:Secret");
+    assert.deepStrictEqual(token.inputs.metadata, {
+      name: "magnum-conductor-token-3",
+      namespace: "magnum-capi-graft",
+      annotations: { "kubernetes.io/service-account.name": "magnum-conductor" },
+    });
+    assert.equal(token.inputs.type, "kubernetes.io/service-account-token");
+  });
+
+  it("builds a secret kubeconfig with the server, the admin CA and the inline token", async () => {
+    const { kubeconfig, cred } = await build([]);
+    assert.ok(await pulumi.isSecret(cred.kubeconfig));
+    const k = JSON.parse(kubeconfig);
+    assert.deepStrictEqual(k.clusters[0].cluster, {
+      server: "https://10.0.0.5:6443",
+      "certificate-authority-data": CA,
+    });
+    assert.deepStrictEqual(k.users[0].user, { token: TOKEN });
+    assert.equal(k.contexts[0].context.user, k.users[0].name);
+    assert.equal(k["current-context"], k.contexts[0].name);
+  });
+});

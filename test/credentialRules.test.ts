@@ -1,0 +1,53 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { CLUSTER_RULES, NAMESPACE_RULES } from "../components/credentialRules";
+
+describe("credentialRules", () => {
+  const all = [...CLUSTER_RULES, ...NAMESPACE_RULES];
+
+  it("grants no wildcard and no verb that widens the account's own rights", () => {
+    for (const r of all) {
+      for (const field of [r.apiGroups, r.resources, r.verbs]) assert.ok(!field.includes("*"), r.reason);
+      for (const v of ["escalate", "bind", "impersonate"])
+        assert.ok(!r.verbs.includes(v), `${v}: ${r.reason}`);
+    }
+  });
+
+  it("touches no node, CRD, cluster RBAC, token or exec resource", () => {
+    const forbidden = [
+      "nodes",
+      "customresourcedefinitions",
+      "clusterroles",
+      "clusterrolebindings",
+      "serviceaccounts/token",
+      "pods",
+      "pods/exec",
+    ];
+    for (const r of all) for (const f of forbidden) assert.ok(!r.resources.includes(f), `${f}: ${r.reason}`);
+  });
+
+  it("keeps the only cluster-wide rule to creating and patching namespaces", () => {
+    assert.deepStrictEqual(
+      CLUSTER_RULES.map((r) => [r.resources, r.verbs]),
+      [[["namespaces"], ["create", "patch"]]],
+    );
+  });
+
+  it("gives every rule a reason", () => {
+    for (const r of all) assert.ok(r.reason.length > 20, JSON.stringify(r));
+  });
+
+  it("is listed rule by rule in the README's Scoped credential section", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.split("## Scoped credential")[1] ?? "";
+    for (const r of all) {
+      const cells = [r.resources.join(", "), r.verbs.join(", ")];
+      const row = section
+        .split("\n")
+        .map((l) => l.split("|").map((c) => c.trim()))
+        .find((l) => cells.every((c) => l.includes(c)));
+      assert.ok(row, `README has no row for ${cells.join(" / ")}`);
+    }
+  });
+});
