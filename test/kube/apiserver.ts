@@ -31,9 +31,10 @@ function pinnedVersion(): string {
 export function kubeBinaries(): { apiserver: string; etcd: string } | { missing: string } {
   const name = `kube-apiserver-${pinnedVersion()}`;
   const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
-  const apiserver = [path.join(REPO, "toolchain", ".bin", name), path.join(cache, "magnum-capi-graft", name)].find(
-    (p) => fs.existsSync(p),
-  );
+  const apiserver = [
+    path.join(REPO, "toolchain", ".bin", name),
+    path.join(cache, "magnum-capi-graft", name),
+  ].find((p) => fs.existsSync(p));
   if (!apiserver) return { missing: `${name} (run toolchain/kube-apiserver/build.sh)` };
   if (!fs.existsSync(ETCD)) return { missing: `${ETCD} (apt-get install etcd-server)` };
   return { apiserver, etcd: ETCD };
