@@ -1,9 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DESTROY_MODE } from "../core/destroyMode";
+import { DESTROY_MODE, DestroyMode } from "../core/destroyMode";
 import { mustMatch, PATTERNS } from "../core/shell";
+import { TransportSpec } from "../core/transportSpec";
 import { changedKeys, checkInputs } from "./diffing";
 import { WAY_BACK } from "./errors";
 import { Connect, runScript, Target } from "./remote";
+
+/** The resource inputs every remote-script resource shares: where its scripts run. */
+export interface TargetArgs {
+  readonly transport: pulumi.Input<TransportSpec>;
+  readonly unit: pulumi.Input<string>;
+}
+
+/** A resource whose delete puts the unit back, the way `destroyMode` says. */
+export interface UndoableArgs extends TargetArgs {
+  readonly destroyMode: pulumi.Input<DestroyMode>;
+}
 
 /** One round trip: a provider script and how it runs. */
 export interface Script {

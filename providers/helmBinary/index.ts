@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DestroyMode } from "../../core/destroyMode";
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls } from "../../core/shell";
-import { TransportSpec } from "../../core/transportSpec";
-import { RemoteScript, RemoteScriptProvider } from "../kernel";
+import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
 import { applyScript, MEASURE_SCRIPT, restoreScript } from "./scripts";
 import { HelmBinaryInputs, HelmBinaryOutputs } from "./types";
@@ -47,14 +45,11 @@ export class HelmBinaryProvider extends RemoteScriptProvider<HelmBinaryInputs, H
   }
 }
 
-export interface HelmBinaryArgs {
-  readonly transport: pulumi.Input<TransportSpec>;
-  readonly unit: pulumi.Input<string>;
+export interface HelmBinaryArgs extends UndoableArgs {
   readonly version: pulumi.Input<string>;
   readonly tarballUrl: pulumi.Input<string>;
   readonly tarballSha256: pulumi.Input<string>;
   readonly installPath: pulumi.Input<string>;
-  readonly destroyMode: pulumi.Input<DestroyMode>;
 }
 
 /** helm at a version on the unit's PATH, installed from the release tarball when missing or different. */

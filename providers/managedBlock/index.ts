@@ -1,9 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DestroyMode } from "../../core/destroyMode";
 import { mustMatch, PATTERNS } from "../../core/shell";
-import { TransportSpec } from "../../core/transportSpec";
 import { sha256 } from "../diffing";
-import { RemoteScript, RemoteScriptProvider } from "../kernel";
+import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
 import { applyScript, deleteScript, measureScript } from "./scripts";
 import { ManagedBlockInputs, ManagedBlockOutputs } from "./types";
@@ -58,15 +56,12 @@ export class ManagedBlockProvider extends RemoteScriptProvider<ManagedBlockInput
   }
 }
 
-export interface ManagedBlockArgs {
-  readonly transport: pulumi.Input<TransportSpec>;
-  readonly unit: pulumi.Input<string>;
+export interface ManagedBlockArgs extends UndoableArgs {
   readonly path: pulumi.Input<string>;
   readonly block: pulumi.Input<string>;
   readonly marker: pulumi.Input<string>;
   readonly initScript: pulumi.Input<string>;
   readonly showArgsMustContain: pulumi.Input<pulumi.Input<string>[]>;
-  readonly destroyMode: pulumi.Input<DestroyMode>;
 }
 
 /** A marked block inside a file others also write, verified by the init script's dry run. */

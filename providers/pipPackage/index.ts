@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DestroyMode } from "../../core/destroyMode";
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls } from "../../core/shell";
-import { TransportSpec } from "../../core/transportSpec";
-import { RemoteScript, RemoteScriptProvider } from "../kernel";
+import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
 import { applyScript, deleteScript, measureScript } from "./scripts";
 import { PipPackageInputs, PipPackageOutputs } from "./types";
@@ -62,16 +60,13 @@ export class PipPackageProvider extends RemoteScriptProvider<PipPackageInputs, P
   }
 }
 
-export interface PipPackageArgs {
-  readonly transport: pulumi.Input<TransportSpec>;
-  readonly unit: pulumi.Input<string>;
+export interface PipPackageArgs extends UndoableArgs {
   readonly package: pulumi.Input<string>;
   readonly version: pulumi.Input<string>;
   readonly indexUrl: pulumi.Input<string>;
   readonly entryPointGroup: pulumi.Input<string>;
   readonly entryPointName: pulumi.Input<string>;
   readonly rollbackVersion: pulumi.Input<string>;
-  readonly destroyMode: pulumi.Input<DestroyMode>;
 }
 
 /** A pinned pip distribution (no deps: the deb-managed stack stays as it is) with its entry point. */

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { TransportSpec } from "../../core/transportSpec";
 import { gateError, isGateError } from "../errors";
-import { RemoteScript, RemoteScriptProvider } from "../kernel";
+import { RemoteScript, RemoteScriptProvider, TargetArgs } from "../kernel";
 import { Connect, defaultConnect } from "../remote";
 import { checkKind } from "./checks";
 import { CheckSpec, RemoteCheckInputs, RemoteCheckOutputs } from "./types";
@@ -63,9 +62,7 @@ export class RemoteCheckProvider extends RemoteScriptProvider<RemoteCheckInputs,
   }
 }
 
-export interface RemoteCheckArgs {
-  readonly transport: pulumi.Input<TransportSpec>;
-  readonly unit: pulumi.Input<string>;
+export interface RemoteCheckArgs extends TargetArgs {
   readonly check: pulumi.Input<CheckSpec>;
   readonly guards: pulumi.Input<string>;
 }

@@ -1,9 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DestroyMode } from "../../core/destroyMode";
 import { mustMatch, PATTERNS } from "../../core/shell";
-import { TransportSpec } from "../../core/transportSpec";
 import { containsUnknown, sha256 } from "../diffing";
-import { RemoteScript, RemoteScriptProvider } from "../kernel";
+import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
 import { applyScript, measureScript, restoreScript } from "./scripts";
 import { RemoteFileInputs, RemoteFileOutputs } from "./types";
@@ -61,9 +59,7 @@ export class RemoteFileProvider extends RemoteScriptProvider<RemoteFileInputs, R
   }
 }
 
-export interface RemoteFileArgs {
-  readonly transport: pulumi.Input<TransportSpec>;
-  readonly unit: pulumi.Input<string>;
+export interface RemoteFileArgs extends UndoableArgs {
   readonly path: pulumi.Input<string>;
   readonly content: pulumi.Input<string>;
   /** The content is a secret (pass it as a secret Output): its hash is then kept secret too. */
@@ -73,7 +69,6 @@ export interface RemoteFileArgs {
   readonly ownerFromService?: pulumi.Input<string>;
   readonly asciiOnly?: pulumi.Input<boolean>;
   readonly restartOnChange?: pulumi.Input<boolean>;
-  readonly destroyMode: pulumi.Input<DestroyMode>;
 }
 
 /** A whole file with exact content, owner and mode; its pre-graft state is what destroy puts back. */

@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DestroyMode } from "../../core/destroyMode";
 import { mustMatch, PATTERNS } from "../../core/shell";
-import { TransportSpec } from "../../core/transportSpec";
-import { RemoteScript, RemoteScriptProvider } from "../kernel";
+import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
 import { applyScript, measureScript, rollbackScript, START_TIMEOUT_SECONDS } from "./scripts";
 import { RestartWhen, ServiceRestartInputs, ServiceRestartOutputs } from "./types";
@@ -58,16 +56,13 @@ export class ServiceRestartProvider extends RemoteScriptProvider<
   }
 }
 
-export interface ServiceRestartArgs {
-  readonly transport: pulumi.Input<TransportSpec>;
-  readonly unit: pulumi.Input<string>;
+export interface ServiceRestartArgs extends UndoableArgs {
   readonly service: pulumi.Input<string>;
   readonly when: RestartWhen;
   readonly triggers: pulumi.Input<pulumi.Input<string>[]>;
   readonly configDir: pulumi.Input<string>;
   readonly driver: pulumi.Input<string>;
   readonly settleSeconds: pulumi.Input<number>;
-  readonly destroyMode: pulumi.Input<DestroyMode>;
 }
 
 export class ServiceRestart extends pulumi.dynamic.Resource {
