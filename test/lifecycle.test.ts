@@ -377,7 +377,7 @@ describe("lifecycle against a simulated conductor", function () {
 
     /** A fresh graft by the released providers: their code and their outputs' shape in state. */
     async function graftByReleased(engine: MiniEngine, config: Record<string, unknown>): Promise<void> {
-      engine.useProviders(RELEASED.providers);
+      engine.useProviders(RELEASED.providers, dynamicNames);
       await engine.up(config);
       engine.useProviders({});
       assert.deepEqual(writtenBy(engine, true), dynamicNames);

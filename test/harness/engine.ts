@@ -65,6 +65,7 @@ export class MiniEngine {
   private counter = 0;
   /** Serialized providers by resource kind (`RemoteFile`, ...) that stand in for the program's own. */
   private providerTexts: Readonly<Record<string, string>> = {};
+  private providerNames: ReadonlySet<string> = new Set();
 
   constructor(private readonly natives: Natives) {}
 
@@ -113,11 +114,13 @@ export class MiniEngine {
   }
 
   /**
-   * From now on, runs these serialized providers instead of those the program serializes: as if the
-   * program were still the release that wrote them. `{}` goes back to the program's own.
+   * From now on, runs these serialized providers (by resource type) instead of those the program
+   * serializes, for the resources the release that wrote them had (by name): as if the program were
+   * still that release. Resources the release did not have keep the program's own. `{}` goes back.
    */
-  useProviders(texts: Readonly<Record<string, string>>): void {
+  useProviders(texts: Readonly<Record<string, string>>, names: readonly string[] = []): void {
     this.providerTexts = texts;
+    this.providerNames = new Set(names);
   }
 
   /** Re-measures every dynamic resource; returns the names whose recorded state changed. */
@@ -159,7 +162,9 @@ export class MiniEngine {
   }
 
   private async dynamic(r: Registration, old: StateEntry | undefined, preview: boolean) {
-    const stand = this.providerTexts[r.type.split(":").pop() ?? ""];
+    const stand = this.providerNames.has(r.name)
+      ? this.providerTexts[r.type.split(":").pop() ?? ""]
+      : undefined;
     const news = stand === undefined ? r.inputs : { ...r.inputs, [PROVIDER_KEY]: stand };
     const provider = loadProvider(news[PROVIDER_KEY]);
     const checked = provider.check ? await provider.check(old?.inputs ?? {}, news) : { inputs: news };
