@@ -1,5 +1,6 @@
 import { spawn } from "child_process";
 import { capiMagnumClusters, ClusterRow, Inventory, inventoryCommand } from "../openstack/clusters";
+import { killGroup } from "./transport/juju";
 import { tail } from "./transport/transport";
 
 // What the driver manages right now, asked where Pulumi runs (also at destroy time, when no program
@@ -21,10 +22,15 @@ interface Ran {
 
 function runLocal(file: string, args: string[], stdin: string, timeoutMs: number): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group, so a timeout also ends what it started (bash -> openstack -> python).
+    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid) killGroup(child.pid);
+    }, timeoutMs);
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
     child.on("error", (e) => {
@@ -33,8 +39,11 @@ function runLocal(file: string, args: string[], stdin: string, timeoutMs: number
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      if (timedOut) stderr += `\nno answer within ${Math.round(timeoutMs / 1000)} s`;
       resolve({ code: code ?? (signal ? 124 : 1), stdout, stderr });
     });
+    // A child that exits without reading stdin closes the pipe; its exit status tells the story.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(stdin);
   });
 }
