@@ -4,7 +4,7 @@ import * as path from "path";
 import { DESTROY_MODE, DestroyMode } from "./core/destroyMode";
 import { API_KINDS, ApiResourceMap } from "./core/driverKinds";
 import { isHttpUrl, PATTERNS, redactUrls } from "./core/shell";
-import { TransportSpec } from "./core/transportSpec";
+import { TransportSettings } from "./core/transportSpec";
 
 export interface Conductor {
   readonly unit: string;
@@ -47,7 +47,7 @@ export interface GraftConfig {
   readonly smokeTest: SmokeTest | undefined;
   readonly destroyMode: DestroyMode;
   readonly allowRemoveWithClusters: boolean;
-  readonly transport: TransportSpec;
+  readonly transport: TransportSettings;
 }
 
 // Credentials in a URL would reach the remote command line and plaintext state.
@@ -254,7 +254,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     destroyMode: str("destroyMode", "rollback", DESTROY_MODE.pattern, DESTROY_MODE.expected) as DestroyMode,
     allowRemoveWithClusters:
       str("allowRemoveWithClusters", "false", /^(true|false)$/, "true or false") === "true",
-    transport: transport(json("transport", '{"kind": "juju"}'), jujuModel, p),
+    transport: transport(json("transport", TRANSPORT), jujuModel, home, p),
   };
   if (p.list.length > 0) throw new ConfigError(p.list);
   return cfg;
@@ -395,16 +395,106 @@ function smokeTest(v: Parsed, p: Problems): SmokeTest | undefined {
   };
 }
 
-function transport(v: Parsed, model: string, p: Problems): TransportSpec {
-  const juju: TransportSpec = { kind: "juju", model };
+const TRANSPORT =
+  '{"kind": "juju"}, {"kind": "jumphost", "host", "port"?, "user", "privateKeyPath", "knownHostsPath"?, ' +
+  '"hostKeyFingerprint"?} or {"kind": "direct", "user"?, "port"?, "privateKeyPath"?, "knownHostsPath"?}';
+const SSH_KEYS = ["kind", "port", "user", "privateKeyPath", "knownHostsPath"];
+const SSH_KEYS_OF = {
+  jumphost: [...SSH_KEYS, "host", "hostKeyFingerprint"],
+  direct: SSH_KEYS,
+  juju: ["kind"],
+};
+
+function transport(v: Parsed, model: string, home: string, p: Problems): TransportSettings {
+  const juju: TransportSettings = { kind: "juju", model };
   if (v === undefined || v === INVALID) return juju;
   const kind = isObject(v) ? v.kind : undefined;
-  if (kind === "jumphost" || kind === "direct") {
-    p.bad("transport.kind", kind, "juju: the node-ssh transports (jumphost, direct) are not in this release");
-  } else if (kind !== "juju") {
-    p.bad("transport", v, '{"kind": "juju"}');
+  if (!isObject(v) || (kind !== "juju" && kind !== "jumphost" && kind !== "direct")) {
+    p.bad("transport", v, TRANSPORT);
+    return juju;
   }
-  return juju;
+  const extra = Object.keys(v).filter((k) => !SSH_KEYS_OF[kind].includes(k));
+  if (extra.length > 0)
+    p.bad("transport", extra, `only the keys ${SSH_KEYS_OF[kind].join(", ")} for ${kind}`);
+  if (kind === "juju") return juju;
+  const field = <T>(k: string, def: T | undefined, ok: (x: unknown) => boolean, expected: string): T => {
+    const x = v[k] ?? def;
+    if (!ok(x)) p.bad(`transport.${k}`, x, expected);
+    return x as T;
+  };
+  const isStr = (re: RegExp | ((s: string) => boolean)) => (x: unknown) =>
+    typeof x === "string" && (typeof re === "function" ? re(x) : re.test(x));
+  const file = (k: string, def: string | undefined, what: string): string => {
+    const f = expandHome(
+      field<string>(
+        k,
+        def,
+        isStr((s) => s.trim() !== ""),
+        "a path",
+      ) ?? "",
+      home,
+    );
+    try {
+      fs.accessSync(f, fs.constants.R_OK);
+    } catch (e) {
+      p.bad(`transport.${k}`, f, `a readable ${what} (${(e as NodeJS.ErrnoException).code})`);
+    }
+    return f;
+  };
+  const endpoint = {
+    port: field<number>(
+      "port",
+      22,
+      (x) => Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 65535,
+      "an integer from 1 to 65535",
+    ),
+    user: field<string>(
+      "user",
+      kind === "direct" ? "ubuntu" : undefined,
+      isStr(PATTERNS.userName),
+      "a login user name",
+    ),
+    privateKeyPath: file(
+      "privateKeyPath",
+      kind === "direct" ? "~/.local/share/juju/ssh/juju_id_rsa" : undefined,
+      "private key file",
+    ),
+  };
+  if (kind === "direct") {
+    return {
+      kind,
+      ...endpoint,
+      knownHostsPath: file("knownHostsPath", "~/.ssh/known_hosts", "known_hosts file"),
+    };
+  }
+  const host = field<string>(
+    "host",
+    undefined,
+    isStr((s) => PATTERNS.ipv4.test(s) || PATTERNS.dnsName.test(s)),
+    "the jumphost's IPv4 address or DNS name",
+  );
+  if (v.hostKeyFingerprint !== undefined) {
+    if (v.knownHostsPath !== undefined)
+      p.bad(
+        "transport.knownHostsPath",
+        v.knownHostsPath,
+        "no value when hostKeyFingerprint is given (one or the other)",
+      );
+    const fp = field<string>(
+      "hostKeyFingerprint",
+      undefined,
+      isStr(/^SHA256:[A-Za-z0-9+/]{43}$/),
+      "SHA256:<43 base64 characters> as ssh-keygen -lf prints it",
+    );
+    return { kind, model, host, ...endpoint, knownHostsPath: "", hostKeyFingerprint: fp };
+  }
+  return {
+    kind,
+    model,
+    host,
+    ...endpoint,
+    knownHostsPath: file("knownHostsPath", "~/.ssh/known_hosts", "known_hosts file"),
+  };
 }
 
 function readKubeconfig(

@@ -6,6 +6,7 @@ import { ConductorGraft } from "./components/conductorGraft";
 import { DayTwo } from "./components/dayTwo";
 import { ManagementCluster } from "./components/managementCluster";
 import { loadConfig } from "./config";
+import { transportTo } from "./core/transportSpec";
 import { decideRule } from "./openstack/ingressRules";
 import { lookupSecurityGroup } from "./openstack/securityGroup";
 
@@ -31,7 +32,7 @@ export = async () => {
   });
   // Day 2: chart and controller versions checked before any unit changes.
   const compatibility = new Compatibility("compatibility", {
-    transport: cfg.transport,
+    transport: transportTo(cfg.transport, conductors[0].address),
     unit: conductors[0].unit,
     chartRepo: cfg.chartRepo,
     chartName: cfg.chartName,

@@ -2,6 +2,7 @@ import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { Conductor, GraftConfig } from "../config";
 import { RuleDecision } from "../openstack/ingressRules";
+import { transportTo } from "../core/transportSpec";
 import { sha256 } from "../providers/diffing";
 import { ConductorAccess } from "./conductorAccess";
 import { ConductorConfig } from "./conductorConfig";
@@ -57,7 +58,7 @@ export class ConductorGraft extends pulumi.ComponentResource {
 function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pulumi.Resource) {
   const c = args.settings;
   const unit: UnitSpec = {
-    transport: c.transport,
+    transport: transportTo(c.transport, args.conductor.address),
     unit: args.conductor.unit,
     address: args.conductor.address,
     destroyMode: c.destroyMode,
