@@ -2,7 +2,7 @@ import { spawn } from "child_process";
 import { mustMatch, PATTERNS } from "../../core/shell";
 import { JujuTransportSpec } from "../../core/transportSpec";
 import { connectionError, timeoutError } from "../errors";
-import { PROGRESS_PREFIX, RunOptions, RunResult, tail, Transport, UnitInfo } from "./transport";
+import { RunOptions, RunResult, StderrLines, tail, Transport, UnitInfo } from "./transport";
 
 interface Spawned {
   code: number;
@@ -40,17 +40,7 @@ export class JujuTransport implements Transport {
     if (r.code !== 0) {
       throw connectionError(`juju status -m ${this.model} failed with exit ${r.code}: ${tail(r.stderr)}`);
     }
-    const status = JSON.parse(r.stdout) as {
-      applications?: Record<
-        string,
-        { units?: Record<string, { "public-address"?: string; machine?: string }> }
-      >;
-    };
-    for (const app of Object.values(status.applications ?? {})) {
-      const u = app.units?.[unit];
-      if (u) return { address: u["public-address"] ?? "", machine: u.machine ?? "" };
-    }
-    return undefined;
+    return unitInStatus(r.stdout, unit);
   }
 
   private spawnJuju(argv: string[], what: string, opts: RunOptions): Promise<Spawned> {
@@ -60,8 +50,7 @@ export class JujuTransport implements Transport {
         detached: true, // its own process group, so a timeout kills juju and its ssh together
       });
       const out: Buffer[] = [];
-      let err = "";
-      let pending = "";
+      const err = new StderrLines(opts);
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -70,25 +59,20 @@ export class JujuTransport implements Transport {
       child.stdout?.on("data", (b: Buffer) => out.push(b));
       // Decoded as a stream, so a character split across two reads stays whole.
       child.stderr?.setEncoding("utf8");
-      child.stderr?.on("data", (b: string) => {
-        pending += b;
-        const lines = pending.split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) err += progressOrKeep(line, opts);
-      });
+      child.stderr?.on("data", (b: string) => err.push(b));
       child.on("error", (e) => {
         clearTimeout(timer);
         reject(connectionError(`${what}: could not start juju (${e.message}); is juju on PATH?`));
       });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
-        if (pending) err += progressOrKeep(pending, opts);
+        const stderr = err.end();
         if (timedOut) {
           reject(timeoutError(`${what} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`));
           return;
         }
         const stdout = Buffer.concat(out).toString("utf8");
-        resolve({ code: code ?? (signal ? 255 : 1), stdout, stderr: err });
+        resolve({ code: code ?? (signal ? 255 : 1), stdout, stderr });
       });
       if (opts.stdin && child.stdin) {
         // A unit that exits without reading its payload closes the pipe; the exit status tells the story.
@@ -99,12 +83,19 @@ export class JujuTransport implements Transport {
   }
 }
 
-function progressOrKeep(line: string, opts: RunOptions): string {
-  if (line.startsWith(PROGRESS_PREFIX)) {
-    opts.onProgress?.(line.slice(PROGRESS_PREFIX.length));
-    return "";
+/** The unit's address and machine in `juju status --format=json` output; undefined when absent. */
+export function unitInStatus(json: string, unit: string): UnitInfo | undefined {
+  const status = JSON.parse(json) as {
+    applications?: Record<
+      string,
+      { units?: Record<string, { "public-address"?: string; machine?: string }> }
+    >;
+  };
+  for (const app of Object.values(status.applications ?? {})) {
+    const u = app.units?.[unit];
+    if (u) return { address: u["public-address"] ?? "", machine: u.machine ?? "" };
   }
-  return `${line}\n`;
+  return undefined;
 }
 
 /** Kills a detached child and everything it started. */

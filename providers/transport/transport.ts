@@ -1,5 +1,5 @@
-// The seam every remote command goes through. Only the juju kind exists today; the node-ssh kinds
-// (jumphost, direct) will implement the same interface, so providers never learn how a unit is reached.
+// The seam every remote command goes through: juju, jumphost and direct implement it, so providers
+// never learn how a unit is reached.
 
 export interface RunOptions {
   /** Payload for the remote command's stdin; without it stdin is closed so nothing eats the caller's pipe. */
@@ -34,4 +34,30 @@ export const PROGRESS_PREFIX = "@@progress ";
 export function tail(text: string, lines = 5): string {
   const t = text.trim().split("\n").slice(-lines).join(" | ");
   return t === "" ? "(no output)" : t;
+}
+
+/** Collects stderr as it arrives, passing progress lines on; a line split across reads stays whole. */
+export class StderrLines {
+  private kept = "";
+  private pending = "";
+
+  constructor(private readonly opts: RunOptions) {}
+
+  push(text: string): void {
+    this.pending += text;
+    const lines = this.pending.split("\n");
+    this.pending = lines.pop() ?? "";
+    for (const line of lines) this.keep(line);
+  }
+
+  end(): string {
+    if (this.pending) this.keep(this.pending);
+    this.pending = "";
+    return this.kept;
+  }
+
+  private keep(line: string): void {
+    if (line.startsWith(PROGRESS_PREFIX)) this.opts.onProgress?.(line.slice(PROGRESS_PREFIX.length));
+    else this.kept += `${line}\n`;
+  }
 }
