@@ -425,15 +425,12 @@ function transport(v: Parsed, model: string, home: string, p: Problems): Transpo
   const isStr = (re: RegExp | ((s: string) => boolean)) => (x: unknown) =>
     typeof x === "string" && (typeof re === "function" ? re(x) : re.test(x));
   const file = (k: string, def: string | undefined, what: string): string => {
-    const f = expandHome(
-      field<string>(
-        k,
-        def,
-        isStr((s) => s.trim() !== ""),
-        "a path",
-      ) ?? "",
-      home,
-    );
+    const given = v[k] ?? def;
+    if (typeof given !== "string" || given.trim() === "") {
+      p.bad(`transport.${k}`, given, `a path to a readable ${what}`);
+      return "";
+    }
+    const f = expandHome(given, home);
     try {
       fs.accessSync(f, fs.constants.R_OK);
     } catch (e) {

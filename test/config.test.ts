@@ -76,7 +76,8 @@ describe("configuration", () => {
     ["smokeTest", '{"template": "t"}'],
     ["destroyMode", "wipe"],
     ["allowRemoveWithClusters", "yes"],
-    ["transport", '{"kind": "direct"}'],
+    ["transport", '{"kind": "direct", "port": 0}'],
+    ["transport", '{"kind": "ssh"}'],
   ];
   for (const [key, value] of bad) {
     it(`rejects ${key} = ${value}, naming the key and the value, and nothing else`, () => {
@@ -234,5 +235,96 @@ describe("configuration", () => {
   it("accepts an explicit api_resources map", () => {
     const c = load({ apiResources: '{"Cluster": {"api_version": "cluster.x-k8s.io/v1beta2"}}' });
     assert.deepEqual(c.apiResources, { Cluster: { api_version: "cluster.x-k8s.io/v1beta2" } });
+  });
+
+  describe("transport", () => {
+    const home = path.join(dir, "home");
+    const key = path.join(home, ".local/share/juju/ssh/juju_id_rsa");
+    const known = path.join(home, ".ssh/known_hosts");
+    before(() => {
+      for (const f of [key, known]) {
+        fs.mkdirSync(path.dirname(f), { recursive: true });
+        fs.writeFileSync(f, "", { mode: 0o600 });
+      }
+    });
+    const transport = (t: Record<string, unknown>) =>
+      loadConfig((k) => ({ ...base, jujuModel: "admin/openstack", transport: JSON.stringify(t) })[k], home)
+        .transport;
+    const problems = (t: Record<string, unknown>) => {
+      try {
+        transport(t);
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return assert.fail(`accepted ${JSON.stringify(t)}`);
+    };
+
+    it("direct: user ubuntu, port 22, the juju client key and ~/.ssh/known_hosts unless given", () => {
+      assert.deepEqual(transport({ kind: "direct" }), {
+        kind: "direct",
+        user: "ubuntu",
+        port: 22,
+        privateKeyPath: key,
+        knownHostsPath: known,
+      });
+    });
+
+    it("jumphost: host, user and key required; the model is jujuModel; port 22 by default", () => {
+      assert.deepEqual(
+        transport({
+          kind: "jumphost",
+          host: "jump.example.org",
+          user: "ops",
+          privateKeyPath: "~/.local/share/juju/ssh/juju_id_rsa",
+        }),
+        {
+          kind: "jumphost",
+          model: "admin/openstack",
+          host: "jump.example.org",
+          port: 22,
+          user: "ops",
+          privateKeyPath: key,
+          knownHostsPath: known,
+        },
+      );
+      assert.deepEqual(problems({ kind: "jumphost" }), [
+        "magnum-capi-graft:transport.user: missing; expected a login user name",
+        "magnum-capi-graft:transport.privateKeyPath: missing; expected a path to a readable private key file",
+        "magnum-capi-graft:transport.host: missing; expected the jumphost's IPv4 address or DNS name",
+      ]);
+    });
+
+    it("jumphost: a SHA256 fingerprint instead of known_hosts, not both", () => {
+      const fp = `SHA256:${"x".repeat(43)}`;
+      const base = { kind: "jumphost", host: "10.0.0.9", port: 2222, user: "ops", privateKeyPath: key };
+      assert.deepEqual(transport({ ...base, hostKeyFingerprint: fp }), {
+        ...base,
+        model: "admin/openstack",
+        knownHostsPath: "",
+        hostKeyFingerprint: fp,
+      });
+      assert.deepEqual(problems({ ...base, hostKeyFingerprint: "ab:cd", knownHostsPath: known }), [
+        `magnum-capi-graft:transport.knownHostsPath: expected no value when hostKeyFingerprint is given (one or the other), got ${JSON.stringify(known)}`,
+        'magnum-capi-graft:transport.hostKeyFingerprint: expected SHA256:<43 base64 characters> as ssh-keygen -lf prints it, got "ab:cd"',
+      ]);
+    });
+
+    it("reports every bad value, unknown keys and unreadable files at once", () => {
+      assert.deepEqual(
+        problems({
+          kind: "direct",
+          host: "10.0.0.1",
+          user: "Root;x",
+          port: 22.5,
+          knownHostsPath: "/nonexistent/kh",
+        }),
+        [
+          'magnum-capi-graft:transport: expected only the keys kind, port, user, privateKeyPath, knownHostsPath for direct, got ["host"]',
+          "magnum-capi-graft:transport.port: expected an integer from 1 to 65535, got 22.5",
+          'magnum-capi-graft:transport.user: expected a login user name, got "Root;x"',
+          'magnum-capi-graft:transport.knownHostsPath: expected a readable known_hosts file (ENOENT), got "/nonexistent/kh"',
+        ],
+      );
+    });
   });
 });

@@ -191,6 +191,19 @@ describe("node-ssh transports against a real sshd", function () {
         assert.deepEqual(await sessionsSince(n, m), { direct: 0, juju: 0 });
       });
 
+      it("refuses a host key known_hosts marks @revoked, with zero commands run", async () => {
+        fs.writeFileSync(
+          knownHosts,
+          `@revoked ${sshd.knownHostsLine(spec().host)}\n${sshd.knownHostsLine(spec().host)}\n`,
+        );
+        const [n, m] = await counts();
+        await assert.rejects(
+          openTransport(spec()).run("magnum/0", "true", { timeoutMs: 30_000 }),
+          /refused the SSH host key .* is marked @revoked/,
+        );
+        assert.deepEqual(await sessionsSince(n, m), { direct: 0, juju: 0 });
+      });
+
       it("accepts hashed known_hosts entries as ssh-keygen -H writes them", async () => {
         fs.writeFileSync(knownHosts, `${sshd.knownHostsLine(spec().host)}\n`);
         execFileSync("ssh-keygen", ["-q", "-H", "-f", knownHosts], { stdio: "ignore" });
