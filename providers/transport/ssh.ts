@@ -40,15 +40,19 @@ async function exec(
       const client = conn.ssh.connection;
       if (!client)
         return reject(connectionError(`${what}: the connection to ${conn.endpoint} is gone; nothing ran`));
+      // Declared before every closure that uses them: the SDK's closure serializer needs that.
       let settled = false;
+      let channel: ExecChannel | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let dropped: (() => void) | undefined;
       const finish = (f: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        client.removeListener("close", dropped);
+        if (dropped) client.removeListener("close", dropped);
         f();
       };
-      const dropped = () =>
+      dropped = () =>
         finish(() =>
           reject(
             connectionError(
@@ -57,8 +61,7 @@ async function exec(
           ),
         );
       client.once("close", dropped);
-      let channel: ExecChannel | undefined;
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         // The signal is best effort (sshd refuses it for forced commands); the close always happens.
         try {
           channel?.signal("KILL");
@@ -89,7 +92,7 @@ async function exec(
         });
         ch.on("close", () => {
           const stderr = errLines.end();
-          if (exit === undefined) return dropped();
+          if (exit === undefined) return dropped?.();
           finish(() =>
             resolve({ code: exit as number, stdout: Buffer.concat(out).toString("utf8"), stderr }),
           );
