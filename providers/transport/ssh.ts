@@ -41,18 +41,16 @@ async function exec(
       if (!client)
         return reject(connectionError(`${what}: the connection to ${conn.endpoint} is gone; nothing ran`));
       // Declared before every closure that uses them: the SDK's closure serializer needs that.
-      let settled = false;
-      let channel: ExecChannel | undefined;
-      let timer: NodeJS.Timeout | undefined;
-      let dropped: (() => void) | undefined;
+      const call: { settled: boolean; channel?: ExecChannel; timer?: NodeJS.Timeout; dropped?: () => void } =
+        { settled: false };
       const finish = (f: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (dropped) client.removeListener("close", dropped);
+        if (call.settled) return;
+        call.settled = true;
+        clearTimeout(call.timer);
+        if (call.dropped) client.removeListener("close", call.dropped);
         f();
       };
-      dropped = () =>
+      call.dropped = () =>
         finish(() =>
           reject(
             connectionError(
@@ -60,12 +58,12 @@ async function exec(
             ),
           ),
         );
-      client.once("close", dropped);
-      timer = setTimeout(() => {
+      client.once("close", call.dropped);
+      call.timer = setTimeout(() => {
         // The signal is best effort (sshd refuses it for forced commands); the close always happens.
         try {
-          channel?.signal("KILL");
-          channel?.close();
+          call.channel?.signal("KILL");
+          call.channel?.close();
         } catch {
           // the channel is already gone
         }
@@ -80,7 +78,7 @@ async function exec(
             ),
           );
         }
-        channel = ch;
+        call.channel = ch;
         const out: Buffer[] = [];
         const errLines = new StderrLines(opts);
         let exit: number | undefined;
@@ -92,7 +90,7 @@ async function exec(
         });
         ch.on("close", () => {
           const stderr = errLines.end();
-          if (exit === undefined) return dropped?.();
+          if (exit === undefined) return call.dropped?.();
           finish(() =>
             resolve({ code: exit as number, stdout: Buffer.concat(out).toString("utf8"), stderr }),
           );
