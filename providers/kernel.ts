@@ -41,7 +41,7 @@ type Key<I> = keyof I & string;
  * delete, `changedAt` and the error wording.
  */
 export interface RemoteScript<I extends Target, O extends Target> {
-  /** Keys whose change replaces the resource; `unit` and `transport` always do. */
+  /** Keys whose change replaces the resource; `unit` always does. */
   readonly replaceKeys: readonly Key<I>[];
   /** Keys whose change reruns the apply script. */
   readonly applyKeys: readonly Key<I>[];
@@ -92,8 +92,11 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
 
   async diff(_id: string, olds: O, news: I): Promise<pulumi.dynamic.DiffResult> {
     const s = this.spec;
-    const replaces = changedKeys(olds, news, ["unit", ...s.replaceKeys, "transport"]);
-    const changed = changedKeys(olds, news, [...s.applyKeys, ...s.recordKeys]);
+    const replaces = changedKeys(olds, news, ["unit", ...s.replaceKeys]);
+    // How the unit is reached is recorded, never a replace: a replace would undo and redo the graft
+    // (its delete restores the originals after the new resource wrote them). Recorded, so a later
+    // destroy reaches the unit the new way.
+    const changed = changedKeys(olds, news, [...s.applyKeys, ...s.recordKeys, "transport"]);
     return {
       changes: replaces.length > 0 || changed.length > 0 || s.drifted(olds, news),
       replaces,

@@ -91,6 +91,7 @@ describe("RemoteFileProvider", () => {
       ["asciiOnly", false],
       ["restartOnChange", false],
       ["destroyMode", "remove"],
+      ["transport", { kind: "direct", user: "ubuntu", port: 22, privateKeyPath: "/k", host: "10.0.0.5" }],
       ["content", "other"],
       ["content", UNKNOWN],
       ["mode", UNKNOWN],
@@ -178,6 +179,18 @@ describe("RemoteFileProvider", () => {
         destroyMode: "remove",
       });
       assert.deepEqual(r.outs, { ...outputs, destroyMode: "remove" });
+    });
+
+    it("records a new transport without a call: the unit is reached another way, nothing on it changes", async () => {
+      const transport = {
+        kind: "jumphost",
+        host: "10.0.0.9",
+        port: 22,
+        user: "ubuntu",
+        privateKeyPath: "/k",
+      };
+      const r = await new RemoteFileProvider(noIo).update("id", outputs, { ...inputs, transport } as never);
+      assert.deepEqual(r.outs, { ...outputs, transport });
     });
 
     it("rewrites the file, with the new content as stdin, when the content changed", async () => {
