@@ -76,6 +76,14 @@ describe("configuration", () => {
     ["smokeTest", '{"template": "t"}'],
     ["destroyMode", "wipe"],
     ["allowRemoveWithClusters", "yes"],
+    ["conductorCredential", "cluster-admin"],
+    ["credentialNamespace", "kube-system"],
+    ["credentialNamespace", "default"],
+    ["credentialNamespace", "magnum-0123456789abcdef0123456789abcdef"],
+    ["credentialNamespace", "Magnum_Graft"],
+    ["credentialRotationDays", "0"],
+    ["credentialProjects", '["magnum-0123456789abcdef0123456789abcdef"]'],
+    ["credentialProjects", '["0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"]'],
     ["transport", '{"kind": "direct"}'],
   ];
   for (const [key, value] of bad) {
@@ -229,6 +237,19 @@ describe("configuration", () => {
   it("reads allowRemoveWithClusters as a boolean, false unless set", () => {
     assert.equal(load({}).allowRemoveWithClusters, false);
     assert.equal(load({ allowRemoveWithClusters: "true" }).allowRemoveWithClusters, true);
+  });
+
+  it("reads the scoped credential's settings", () => {
+    const c = load({
+      conductorCredential: "scoped",
+      credentialNamespace: "conductor-creds",
+      credentialRotationDays: "30",
+      credentialProjects: '["0123456789abcdef0123456789abcdef"]',
+    });
+    assert.deepEqual(
+      [c.conductorCredential, c.credentialNamespace, c.credentialRotationDays, c.credentialProjects],
+      ["scoped", "conductor-creds", 30, ["0123456789abcdef0123456789abcdef"]],
+    );
   });
 
   it("accepts an explicit api_resources map", () => {
