@@ -68,7 +68,8 @@ export class ConductorCredential extends pulumi.ComponentResource {
         },
         type: "kubernetes.io/service-account-token",
       },
-      { parent: this, provider: args.provider, deletedWith: ns, additionalSecretOutputs: ["data"] },
+      // @pulumi/kubernetes marks a Secret's data and stringData secret outputs itself.
+      { parent: this, provider: args.provider, deletedWith: ns },
     );
     const secretName = this.tokenSecret.metadata.name;
     const token = pulumi.all([this.tokenSecret.data, secretName]).apply(([d, secret]) => {

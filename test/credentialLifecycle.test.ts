@@ -117,7 +117,7 @@ describe("scoped conductor credential through its lifecycle", function () {
       assert.ok(mutations(r.ops).includes("conductor-credential-token:create"));
     });
 
-    it("keeps the account on a rollback destroy and revokes a rotated-out token: retainOnDelete and deletedWith", () => {
+    it("keeps the token secret, the account on a rollback destroy, and revokes a rotated-out token: retainOnDelete and deletedWith", () => {
       for (const name of [
         "conductor-credential-ns",
         "conductor-credential-sa",
@@ -128,6 +128,8 @@ describe("scoped conductor credential through its lifecycle", function () {
         assert.equal(entry(engine, name).retainOnDelete, true, name);
       }
       const token = entry(engine, "conductor-credential-token");
+      assert.deepEqual(token.additionalSecretOutputs, ["data", "stringData"], "the token is a secret output");
+      assert.ok(entry(engine, "magnum-0-access-kubeconfig").secretInputs.includes("content"));
       assert.equal(token.retainOnDelete, false, "a retained Secret would survive its replacement");
       assert.equal(token.deletedWith, entry(engine, "conductor-credential-ns").urn);
     });

@@ -23,6 +23,9 @@ export interface StateEntry {
   readonly outputs: Record<string, unknown>;
   readonly retainOnDelete: boolean;
   readonly deletedWith: string;
+  /** Inputs the engine received marked secret, and the outputs it is told to keep secret. */
+  readonly secretInputs: string[];
+  readonly additionalSecretOutputs: string[];
   readonly order: number;
 }
 
@@ -104,6 +107,8 @@ export class MiniEngine {
               outputs: res.state,
               retainOnDelete: r.retainOnDelete,
               deletedWith: r.deletedWith,
+              secretInputs: r.secretInputs,
+              additionalSecretOutputs: r.additionalSecretOutputs,
               order: old?.order ?? this.counter++,
             });
           }
