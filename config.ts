@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { apiEndpoint } from "./components/credentialKubeconfig";
 import { DESTROY_MODE, DestroyMode } from "./core/destroyMode";
 import { API_KINDS, ApiResourceMap } from "./core/driverKinds";
 import { isHttpUrl, PATTERNS, redactUrls } from "./core/shell";
@@ -289,6 +290,14 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     ),
     transport: transport(json("transport", '{"kind": "juju"}'), jujuModel, p),
   };
+  if (cfg.conductorCredential === "scoped" && apiServer && cfg.mgmtKubeconfig) {
+    // The scoped kubeconfig takes its server and CA from this file: checked now, with the rest.
+    try {
+      apiEndpoint(cfg.mgmtKubeconfig, apiServer.host, apiServer.port);
+    } catch (e) {
+      p.list.push(`${KEY}mgmtKubeconfigPath: ${(e as Error).message} (conductorCredential scoped reads it)`);
+    }
+  }
   if (p.list.length > 0) throw new ConfigError(p.list);
   return cfg;
 }

@@ -66,23 +66,19 @@ function clusterEntries(kubeconfig: string): ClusterEntry[] {
 }
 
 /**
- * The admin kubeconfig's cluster entry for host:port, with its inline CA. Errors name the file's key
- * and what was expected, never a value from it.
+ * The admin kubeconfig's cluster entry for host:port, with its inline CA. Errors say what was expected
+ * and name no value of the file but the server (config.ts reports them under mgmtKubeconfigPath).
  */
 export function apiEndpoint(adminKubeconfig: string, host: string, port: number): ApiEndpoint {
-  const where = `conductor credential: the kubeconfig at mgmtKubeconfigPath`;
   const entry = clusterEntries(adminKubeconfig).find((e) => e.server && matches(e.server, host, port));
-  if (!entry?.server)
-    throw new Error(`${where}: expected a cluster whose server is ${host}:${port}; none is`);
+  if (!entry?.server) throw new Error(`expected a cluster whose server is ${host}:${port}; none is`);
   if (new URL(entry.server).protocol === "http:")
     return { server: entry.server, certificateAuthorityData: undefined };
   if (entry.insecure)
-    throw new Error(
-      `${where}: expected TLS verification for ${entry.server}; it sets insecure-skip-tls-verify`,
-    );
+    throw new Error(`expected TLS verification for ${entry.server}; it sets insecure-skip-tls-verify`);
   if (!entry.ca || !BASE64.test(entry.ca)) {
     throw new Error(
-      `${where}: expected inline certificate-authority-data for ${entry.server}; ` +
+      `expected inline certificate-authority-data for ${entry.server}; ` +
         (entry.caFile
           ? "it names a certificate-authority file, which the conductors do not have"
           : "it has none"),

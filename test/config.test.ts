@@ -240,7 +240,13 @@ describe("configuration", () => {
   });
 
   it("reads the scoped credential's settings", () => {
+    const withCa = path.join(dir, "kc-ca");
+    fs.writeFileSync(
+      withCa,
+      "clusters:\n- cluster:\n    certificate-authority-data: Q0E=\n    server: https://10.12.7.40:6443\n",
+    );
     const c = load({
+      mgmtKubeconfigPath: withCa,
       conductorCredential: "scoped",
       credentialNamespace: "conductor-creds",
       credentialRotationDays: "30",
@@ -250,6 +256,14 @@ describe("configuration", () => {
       [c.conductorCredential, c.credentialNamespace, c.credentialRotationDays, c.credentialProjects],
       ["scoped", "conductor-creds", 30, ["0123456789abcdef0123456789abcdef"]],
     );
+  });
+
+  it("refuses scoped with a kubeconfig whose server has no inline CA, naming the key and no secret", () => {
+    const problems = problemsOf({ conductorCredential: "scoped" });
+    assert.deepEqual(problems, [
+      "magnum-capi-graft:mgmtKubeconfigPath: expected inline certificate-authority-data for " +
+        "https://10.12.7.40:6443; it has none (conductorCredential scoped reads it)",
+    ]);
   });
 
   it("accepts an explicit api_resources map", () => {
