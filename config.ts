@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { apiEndpoint } from "./components/credentialKubeconfig";
 import { DESTROY_MODE, DestroyMode } from "./core/destroyMode";
 import { API_KINDS, ApiResourceMap } from "./core/driverKinds";
 import { isHttpUrl, PATTERNS, redactUrls } from "./core/shell";
@@ -47,12 +48,19 @@ export interface GraftConfig {
   readonly smokeTest: SmokeTest | undefined;
   readonly destroyMode: DestroyMode;
   readonly allowRemoveWithClusters: boolean;
+  /** What the conductors get: the admin kubeconfig as is, or a minted least-privilege account's. */
+  readonly conductorCredential: "admin" | "scoped";
+  readonly credentialNamespace: string;
+  readonly credentialRotationDays: number;
+  /** Project ids whose `magnum-<id>` namespaces the scoped account is bound in. */
+  readonly credentialProjects: readonly string[];
   readonly transport: TransportSettings;
 }
 
 // Credentials in a URL would reach the remote command line and plaintext state.
 const HTTP_URL = "an http(s) URL without user:password@ (keep credentials in the unit's pip.conf or netrc)";
 const KEY = "magnum-capi-graft:";
+const PROJECT_ID = /^[0-9a-f]{32}$/;
 const MAX_SHOWN = 120;
 
 /** Every problem of a stack's configuration, one line each; thrown before any resource exists. */
@@ -170,7 +178,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
   // In the order of the README's table, so the report reads like the stack file.
   const jujuModel = str("jujuModel", "openstack", PATTERNS.model, "a juju model name");
   const conductorList = conductors(json("conductors", CONDUCTORS), p);
-  const mgmtProjectId = str("mgmtProjectId", undefined, /^[0-9a-f]{32}$/, "a project id of 32 hex digits");
+  const mgmtProjectId = str("mgmtProjectId", undefined, PROJECT_ID, "a project id of 32 hex digits");
   const mgmtSecurityGroup = str(
     "mgmtSecurityGroup",
     "capi-mgmt-sg",
@@ -254,8 +262,42 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     destroyMode: str("destroyMode", "rollback", DESTROY_MODE.pattern, DESTROY_MODE.expected) as DestroyMode,
     allowRemoveWithClusters:
       str("allowRemoveWithClusters", "false", /^(true|false)$/, "true or false") === "true",
+    conductorCredential: str(
+      "conductorCredential",
+      "admin",
+      /^(admin|scoped)$/,
+      "admin or scoped",
+    ) as GraftConfig["conductorCredential"],
+    credentialNamespace: str(
+      "credentialNamespace",
+      "magnum-capi-graft",
+      // A remove-mode destroy deletes it: never a system namespace or a project's.
+      (v) => PATTERNS.namespace.test(v) && !/^(default|kube-.*|magnum-[0-9a-f]{32})$/.test(v),
+      "a namespace name (DNS label) of its own: not default, kube-*, or a project's magnum-<id>",
+    ),
+    credentialRotationDays: int("credentialRotationDays", 90, 1, 3650),
+    credentialProjects: distinct(
+      "credentialProjects",
+      stringList(
+        "credentialProjects",
+        json("credentialProjects", "a JSON array of project ids"),
+        [],
+        (v) => PROJECT_ID.test(v),
+        "a project id of 32 hex digits",
+        p,
+      ),
+      p,
+    ),
     transport: transport(json("transport", TRANSPORT), jujuModel, home, p),
   };
+  if (cfg.conductorCredential === "scoped" && apiServer && cfg.mgmtKubeconfig) {
+    // The scoped kubeconfig takes its server and CA from this file: checked now, with the rest.
+    try {
+      apiEndpoint(cfg.mgmtKubeconfig, apiServer.host, apiServer.port);
+    } catch (e) {
+      p.list.push(`${KEY}mgmtKubeconfigPath: ${(e as Error).message} (conductorCredential scoped reads it)`);
+    }
+  }
   if (p.list.length > 0) throw new ConfigError(p.list);
   return cfg;
 }
@@ -322,6 +364,13 @@ function stringList(
     if (typeof s !== "string" || !ok(s)) p.bad(`${key}[${i}]`, s, expected);
   });
   return v as string[];
+}
+
+function distinct(key: string, list: string[], p: Problems): string[] {
+  list.forEach((v, i) => {
+    if (list.indexOf(v) !== i) p.bad(`${key}[${i}]`, v, "an id no earlier entry has");
+  });
+  return list;
 }
 
 const API_RESOURCE = '{"api_version": "<group>/<version>", "plural_name"?: "<plural>"}';

@@ -2,7 +2,10 @@ import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { Acceptance } from "./components/acceptance";
 import { Compatibility } from "./components/compatibility";
+import { ConductorCredential } from "./components/conductorCredential";
 import { ConductorGraft } from "./components/conductorGraft";
+import { apiEndpoint } from "./components/credentialKubeconfig";
+import { projectNamespace } from "./components/credentialRules";
 import { DayTwo } from "./components/dayTwo";
 import { ManagementCluster } from "./components/managementCluster";
 import { loadConfig } from "./config";
@@ -42,12 +45,25 @@ export = async () => {
     capiStack: mgmt.capiStack,
   });
 
+  // scoped: a least-privilege account minted through the admin provider; its kubeconfig goes to the units.
+  const credential =
+    cfg.conductorCredential === "scoped"
+      ? new ConductorCredential("conductor-credential", {
+          provider: mgmt.provider,
+          namespace: cfg.credentialNamespace,
+          api: apiEndpoint(mgmtKubeconfig, cfg.mgmtApiHost, cfg.mgmtApiPort),
+          projectNamespaces: cfg.credentialProjects.map(projectNamespace),
+          rotationDays: cfg.credentialRotationDays,
+          destroyMode: cfg.destroyMode,
+        })
+      : undefined;
+
   const grafts = conductors.map(
     (conductor) =>
       new ConductorGraft(conductor.unit.replace("/", "-"), {
         settings,
         conductor,
-        kubeconfig,
+        kubeconfig: credential?.kubeconfig ?? kubeconfig,
         securityGroupId: sg.id,
         rule: decideRule(sg.ingressRules, conductor.unit, conductor.address, cfg.mgmtApiPort),
         openstackProvider,
@@ -91,6 +107,7 @@ export = async () => {
       ]),
     ),
     compatibility: compatibility.summary,
+    ...(credential ? { credentialRotation: credential.rotation } : {}),
     onDestroy: dayTwo.onDestroy,
   };
 };

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RuleDecision, ruleDescription } from "../openstack/ingressRules";
 import { HelmBinary } from "../providers/helmBinary";
 import { RemoteCheck } from "../providers/remoteCheck";
+import { AuthProof } from "../providers/remoteCheck/types";
 import { RemoteFile } from "../providers/remoteFile";
 import { MAGNUM } from "./magnum";
 import { targetOf, UnitSpec } from "./unitSpec";
@@ -33,8 +34,15 @@ export interface ConductorAccessArgs {
   /** The kubeconfig content, a secret Output. */
   readonly kubeconfig: pulumi.Input<string>;
   readonly helm: HelmSpec;
+  /** What the auth proof demands of the delivered credential besides authenticating. */
+  readonly rights: AuthRights;
   readonly after: pulumi.Resource[];
 }
+
+/** The driver's rights, and where helm lists releases: everywhere (admin) or in the projects (scoped). */
+export type AuthRights = Required<
+  Pick<AuthProof, "allNamespaces" | "clusterRules" | "namespacedRules" | "namespaces">
+>;
 
 /** The runbook's access stage: SG rule -> TCP gate -> kubeconfig -> helm -> auth proof. */
 export class ConductorAccess extends pulumi.ComponentResource {
@@ -98,7 +106,9 @@ function createConductorAccess(name: string, args: ConductorAccessArgs, parent: 
         kind: "helmAuth",
         kubeconfigPath: MAGNUM.kubeconfig,
         service: MAGNUM.service,
-        expectedReleases: [...args.helm.expectedReleases],
+        // A scoped account cannot list the CAPI stack's releases; it lists its projects' instead.
+        expectedReleases: args.rights.allNamespaces ? [...args.helm.expectedReleases] : [],
+        ...args.rights,
       },
       guards: pulumi.interpolate`${u.guards} ${kubeconfig.sha256} ${helm.liveVersion}`,
     },

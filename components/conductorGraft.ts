@@ -7,6 +7,7 @@ import { sha256 } from "../providers/diffing";
 import { ConductorAccess } from "./conductorAccess";
 import { ConductorConfig } from "./conductorConfig";
 import { ConductorService } from "./conductorService";
+import { driverRights, projectNamespace } from "./credentialRules";
 import { DriverInstall } from "./driverInstall";
 import { Preflight } from "./preflight";
 import { UnitSpec } from "./unitSpec";
@@ -90,6 +91,7 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
         tarballSha256: c.helmTarballSha256 ?? "",
         expectedReleases: c.expectedHelmReleases,
       },
+      rights: driverRights(c.conductorCredential === "scoped", c.credentialProjects.map(projectNamespace)),
       after: preflight.ready,
     },
     child,

@@ -136,3 +136,16 @@ export function policyRules(
     verbs: [...r.verbs],
   }));
 }
+
+/** What the auth proof checks the delivered credential for, in either mode. */
+export function driverRights(scoped: boolean, projectNamespaces: readonly string[]) {
+  return {
+    allNamespaces: !scoped,
+    clusterRules: policyRules(CLUSTER_RULES),
+    namespacedRules: policyRules(NAMESPACE_RULES),
+    namespaces: [...projectNamespaces],
+  };
+}
+
+/** The namespace magnum-capi-helm creates for a project (`<namespace_prefix>-<project id>`). */
+export const projectNamespace = (projectId: string): string => `magnum-${projectId}`;

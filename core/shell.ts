@@ -27,6 +27,8 @@ export const PATTERNS = {
   userName: /^[a-z_][a-z0-9_-]{0,31}$/,
   serviceName: /^[a-z][a-z0-9@_.-]*$/,
   releaseName: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+  /** A Kubernetes namespace: a DNS-1123 label. */
+  namespace: /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
   fileMode: /^0[0-7]{3}$/,
 } as const;
 

@@ -76,6 +76,14 @@ describe("configuration", () => {
     ["smokeTest", '{"template": "t"}'],
     ["destroyMode", "wipe"],
     ["allowRemoveWithClusters", "yes"],
+    ["conductorCredential", "cluster-admin"],
+    ["credentialNamespace", "kube-system"],
+    ["credentialNamespace", "default"],
+    ["credentialNamespace", "magnum-0123456789abcdef0123456789abcdef"],
+    ["credentialNamespace", "Magnum_Graft"],
+    ["credentialRotationDays", "0"],
+    ["credentialProjects", '["magnum-0123456789abcdef0123456789abcdef"]'],
+    ["credentialProjects", '["0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"]'],
     ["transport", '{"kind": "direct", "port": 0}'],
     ["transport", '{"kind": "ssh"}'],
   ];
@@ -230,6 +238,33 @@ describe("configuration", () => {
   it("reads allowRemoveWithClusters as a boolean, false unless set", () => {
     assert.equal(load({}).allowRemoveWithClusters, false);
     assert.equal(load({ allowRemoveWithClusters: "true" }).allowRemoveWithClusters, true);
+  });
+
+  it("reads the scoped credential's settings", () => {
+    const withCa = path.join(dir, "kc-ca");
+    fs.writeFileSync(
+      withCa,
+      "clusters:\n- cluster:\n    certificate-authority-data: Q0E=\n    server: https://10.12.7.40:6443\n",
+    );
+    const c = load({
+      mgmtKubeconfigPath: withCa,
+      conductorCredential: "scoped",
+      credentialNamespace: "conductor-creds",
+      credentialRotationDays: "30",
+      credentialProjects: '["0123456789abcdef0123456789abcdef"]',
+    });
+    assert.deepEqual(
+      [c.conductorCredential, c.credentialNamespace, c.credentialRotationDays, c.credentialProjects],
+      ["scoped", "conductor-creds", 30, ["0123456789abcdef0123456789abcdef"]],
+    );
+  });
+
+  it("refuses scoped with a kubeconfig whose server has no inline CA, naming the key and no secret", () => {
+    const problems = problemsOf({ conductorCredential: "scoped" });
+    assert.deepEqual(problems, [
+      "magnum-capi-graft:mgmtKubeconfigPath: expected inline certificate-authority-data for " +
+        "https://10.12.7.40:6443; it has none (conductorCredential scoped reads it)",
+    ]);
   });
 
   it("accepts an explicit api_resources map", () => {

@@ -1,4 +1,5 @@
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "../../core/shell";
+import { AUTH_PROBE } from "./authProbe";
 import { chartIndexScript, validateChartIndex } from "./chartIndex";
 import { CheckSpec } from "./types";
 
@@ -28,6 +29,29 @@ read -r dom adm pw < <(awk '
 [ "$adm" != - ] || gate "[trust] trustee_domain_admin_id or trustee_domain_admin_name in $conf" "neither is set"
 [ "$pw" = set ] || gate "[trust] trustee_domain_admin_password set in $conf" "it is empty or missing"
 emit seen "trust domain by $dom, admin by $adm, password set"`;
+
+/** helm as the service user, across all namespaces (admin): a populated list holding the expected releases. */
+function allReleases(expected: readonly string[]): string {
+  return `if ! out=$(as_user helm --kubeconfig "$kc" list -A); then
+  gate "helm list -A as $user with $kc to succeed" "$(last "$out")"
+fi
+names=$(printf '%s\\n' "$out" | awk 'NR > 1 && NF { print $1 }' | sort | tr '\\n' ' ')
+[ -n "$names" ] || gate "a populated release list" "no releases (reach and auth worked, but the cluster shows nothing)"
+for r in ${expected.map(shq).join(" ")}; do
+  case " $names" in *" $r "*) ;; *) gate "release $r in helm list -A" "\${names% }" ;; esac
+done
+emit seen "rights: \${probe#held } held; releases: \${names% }"`;
+}
+
+/** helm as the service user in each project namespace (a scoped account lists nothing wider). */
+function projectReleases(namespaces: readonly string[]): string {
+  return `seen=""
+for ns in ${namespaces.map(shq).join(" ")}; do
+  out=$(as_user helm --kubeconfig "$kc" list -n "$ns") || gate "helm list -n $ns as $user with $kc to succeed" "$(last "$out")"
+  seen="$seen $ns:$(printf '%s\\n' "$out" | awk 'NR > 1 && NF' | wc -l)"
+done
+emit seen "rights: \${probe#held } held; releases per project namespace:\${seen:- none configured}"`;
+}
 
 type Table = { readonly [K in CheckSpec["kind"]]: CheckKind<Extract<CheckSpec, { kind: K }>> };
 
@@ -73,26 +97,41 @@ done
 emit seen "\${seen# }"`,
   },
   helmAuth: {
-    step: () => "auth proof (helm list -A)",
+    step: (c) => `auth proof (rights, helm list ${c.allNamespaces === false ? "-n <project>" : "-A"})`,
     validate(c) {
       mustMatch("kubeconfigPath", c.kubeconfigPath, PATTERNS.absPath, "an absolute path");
       mustMatch("service", c.service, PATTERNS.serviceName, "a service name");
       for (const r of c.expectedReleases)
         mustMatch("release", r, PATTERNS.releaseName, "a helm release name");
+      for (const ns of c.namespaces ?? []) mustMatch("namespace", ns, PATTERNS.namespace, "a namespace name");
+      for (const rule of [...(c.clusterRules ?? []), ...(c.namespacedRules ?? [])]) {
+        for (const g of rule.apiGroups) mustMatch("apiGroup", g, /^([a-z0-9.-]*)$/, "an API group");
+        for (const r of rule.resources) mustMatch("resource", r, /^[a-z]+(\/[a-z]+)?$/, "a resource");
+        for (const v of rule.verbs) mustMatch("verb", v, /^[a-z]+$/, "a verb");
+      }
     },
-    script: (c) => `svc=${shq(c.service)}; kc=${shq(c.kubeconfigPath)}
+    script: (c) => {
+      const rules = {
+        cluster: c.clusterRules ?? [],
+        namespaced: c.namespacedRules ?? [],
+        namespaces: c.namespaces ?? [],
+      };
+      return `svc=${shq(c.service)}; kc=${shq(c.kubeconfigPath)}
 user=$(systemctl show "$svc" -p User --value 2>/dev/null || true)
 [ -n "$user" ] || gate "a User= on $svc" "none reported by systemctl show"
 home=$(mktemp -d); chown -- "$user" "$home"; trap 'rm -rf -- "$home"' EXIT
-if ! out=$(cd / && timeout 60 sudo -u "$user" env HOME="$home" helm --kubeconfig "$kc" list -A 2>&1); then
-  gate "helm list -A as $user with $kc to succeed" "$(printf '%s' "$out" | tail -n 2 | tr '\\n' ' ')"
-fi
-names=$(printf '%s\\n' "$out" | awk 'NR > 1 && NF { print $1 }' | sort | tr '\\n' ' ')
-[ -n "$names" ] || gate "a populated release list" "no releases (reach and auth worked, but the cluster shows nothing)"
-for r in ${c.expectedReleases.map(shq).join(" ")}; do
-  case " $names" in *" $r "*) ;; *) gate "release $r in helm list -A" "\${names% }" ;; esac
-done
-emit seen "releases: \${names% }"`,
+as_user() { (cd / && timeout 60 sudo -u "$user" env HOME="$home" "$@" 2>&1); }
+last() { printf '%s' "$1" | tail -n 2 | tr '\n' ' '; }
+probe=$(as_user python3 -c ${shq(AUTH_PROBE)} "$kc" ${shq(JSON.stringify(rules))}) ||
+  gate "the rights probe (python3) to run as $user" "$(last "$probe")"
+case "$probe" in
+  "held "*) ;;
+  "denied "*) gate "$kc to hold the driver's rights as $user" "denied: \${probe#denied }" ;;
+  "refused "*) gate "$kc to authenticate as $user" "\${probe#refused }" ;;
+  *) gate "a verdict from the rights probe" "$(last "$probe")" ;;
+esac
+${c.allNamespaces === false ? projectReleases(c.namespaces ?? []) : allReleases(c.expectedReleases)}`;
+    },
   },
   chartIndex: {
     step: (c) => `chart index check (${c.chart} ${c.version})`,

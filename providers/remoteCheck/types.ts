@@ -5,13 +5,34 @@ export type CheckSpec =
   | { readonly kind: "preflight"; readonly address: string; readonly magnumConf: string }
   | { readonly kind: "tcp"; readonly host: string; readonly port: number }
   | { readonly kind: "egress"; readonly urls: string[] }
-  | {
-      readonly kind: "helmAuth";
-      readonly kubeconfigPath: string;
-      readonly service: string;
-      readonly expectedReleases: string[];
-    }
+  | AuthProof
   | ChartIndexCheck;
+
+/** One RBAC rule the delivered credential must hold (group "" is the core group). */
+export interface AuthRule {
+  readonly apiGroups: string[];
+  readonly resources: string[];
+  readonly verbs: string[];
+}
+
+/**
+ * As the service user, with the delivered kubeconfig: the credential authenticates and holds what the
+ * driver does (SelfSubjectAccessReviews); then helm lists releases, all namespaces or the projects'.
+ */
+export interface AuthProof {
+  readonly kind: "helmAuth";
+  readonly kubeconfigPath: string;
+  readonly service: string;
+  /** Releases `helm list -A` must show; only with allNamespaces. */
+  readonly expectedReleases: string[];
+  /** `helm list -A` (admin); false lists each project namespace instead (a scoped account). */
+  readonly allNamespaces?: boolean;
+  /** Cluster-scoped rules to hold; absent in state written before the scoped credential. */
+  readonly clusterRules?: AuthRule[];
+  /** Rules to hold in each of `namespaces`. */
+  readonly namespacedRules?: AuthRule[];
+  readonly namespaces?: string[];
+}
 
 /** The configured chart version must be in the repo's index.yaml as a conductor sees it. */
 export interface ChartIndexCheck {

@@ -22,6 +22,10 @@ export interface StateEntry {
   readonly inputs: Record<string, unknown>;
   readonly outputs: Record<string, unknown>;
   readonly retainOnDelete: boolean;
+  readonly deletedWith: string;
+  /** Inputs the engine received marked secret, and the outputs it is told to keep secret. */
+  readonly secretInputs: string[];
+  readonly additionalSecretOutputs: string[];
   readonly order: number;
 }
 
@@ -31,7 +35,7 @@ export interface Natives {
     r: Registration,
     old: StateEntry | undefined,
     preview: boolean,
-  ): Promise<{ id: string; state: Record<string, unknown>; op: OpKind }>;
+  ): Promise<{ id: string; state: Record<string, unknown>; op: OpKind; replaced?: StateEntry }>;
   call(token: string, inputs: Record<string, unknown>): Promise<Record<string, unknown>>;
   delete(e: StateEntry): Promise<void>;
 }
@@ -76,6 +80,9 @@ export class MiniEngine {
     const preview = opts.preview ?? false;
     const ops: Op[] = [];
     const seen = new Set<string>();
+    // Replaced natives are created first and their old objects deleted at the end, as the engine's
+    // default create-before-delete replacement does.
+    const replaced: StateEntry[] = [];
     const run = await runProgram(
       config,
       {
@@ -87,6 +94,7 @@ export class MiniEngine {
             ? await this.dynamic(r, old, preview)
             : await this.natives.newResource(r, old, preview);
           ops.push({ name: r.name, type: r.type, op: res.op });
+          if ("replaced" in res && res.replaced) replaced.push(res.replaced);
           if (!preview) {
             this.state.set(r.urn, {
               urn: r.urn,
@@ -94,9 +102,13 @@ export class MiniEngine {
               name: r.name,
               kind: r.kind,
               id: res.id,
-              inputs: r.inputs,
+              // What check returned, as the engine records it (a dynamic provider's olds next time).
+              inputs: ("inputs" in res && res.inputs) || r.inputs,
               outputs: res.state,
               retainOnDelete: r.retainOnDelete,
+              deletedWith: r.deletedWith,
+              secretInputs: r.secretInputs,
+              additionalSecretOutputs: r.additionalSecretOutputs,
               order: old?.order ?? this.counter++,
             });
           }
@@ -107,6 +119,10 @@ export class MiniEngine {
       { preview },
     );
     if (!preview) {
+      for (const old of replaced) {
+        if (!old.retainOnDelete) await this.natives.delete(old);
+        ops.push({ name: old.name, type: old.type, op: "delete" });
+      }
       const gone = [...this.state.values()].filter((e) => !seen.has(e.urn));
       ops.push(...(await this.deleteAll(gone)));
     }
@@ -144,8 +160,10 @@ export class MiniEngine {
 
   private async deleteAll(entries: StateEntry[]): Promise<Op[]> {
     const ops: Op[] = [];
+    const deleting = new Set(entries.map((e) => e.urn));
     for (const e of entries.sort((a, b) => b.order - a.order)) {
-      const deletes = e.kind === "register" && !e.retainOnDelete;
+      // deletedWith: the engine skips the delete when that resource is deleted (or retained) too.
+      const deletes = e.kind === "register" && !e.retainOnDelete && !deleting.has(e.deletedWith);
       if (deletes) {
         if (e.type.startsWith("pulumi-nodejs:dynamic")) {
           // delete runs the provider code saved in state, not the current code
@@ -177,23 +195,28 @@ export class MiniEngine {
       [PROVIDER_KEY]: news[PROVIDER_KEY],
     });
     if (!old) {
-      if (preview) return { id: "", state: inputs, op: "create" as const };
+      if (preview) return { id: "", state: inputs, inputs, op: "create" as const };
       const c = await provider.create(inputs);
-      return { id: c.id, state: withProvider(c.outs), op: "create" as const };
+      return { id: c.id, state: withProvider(c.outs), inputs, op: "create" as const };
     }
     const d = provider.diff ? await provider.diff(old.id, old.outputs, inputs) : { changes: true };
-    if (!d.changes) return { id: old.id, state: old.outputs, op: "same" as const };
+    if (!d.changes) return { id: old.id, state: old.outputs, inputs, op: "same" as const };
     const replace = (d.replaces ?? []).length > 0;
     if (preview)
-      return { id: old.id, state: old.outputs, op: replace ? ("replace" as const) : ("update" as const) };
+      return {
+        id: old.id,
+        state: old.outputs,
+        inputs,
+        op: replace ? ("replace" as const) : ("update" as const),
+      };
     if (replace) {
       await loadProvider(old.outputs[PROVIDER_KEY]).delete?.(old.id, old.outputs);
       const c = await provider.create(inputs);
-      return { id: c.id, state: withProvider(c.outs), op: "replace" as const };
+      return { id: c.id, state: withProvider(c.outs), inputs, op: "replace" as const };
     }
     if (!provider.update)
       throw new Error(`${r.name}: an in-place change without update would lose the outputs`);
     const u = await provider.update(old.id, old.outputs, inputs);
-    return { id: old.id, state: withProvider(u.outs), op: "update" as const };
+    return { id: old.id, state: withProvider(u.outs), inputs, op: "update" as const };
   }
 }

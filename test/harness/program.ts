@@ -18,6 +18,8 @@ export interface Registration {
   readonly secretInputs: string[];
   readonly additionalSecretOutputs: string[];
   readonly retainOnDelete: boolean;
+  /** The `deletedWith` option: a URN whose deletion makes this one's delete unnecessary. */
+  readonly deletedWith: string;
   /** The `import` option: an existing resource to take over. */
   readonly importId: string;
   /** false for component resources and the stack. */
@@ -46,6 +48,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getRetainondelete(): boolean;
+  getDeletedwith?(): string;
   getImportid?(): string;
   getObject?(): { toJavaScript(): Record<string, unknown> } | undefined;
   getProperties?(): { toJavaScript(): Record<string, unknown> } | undefined;
@@ -84,6 +87,7 @@ export async function runProgram(
       secretInputs: Object.keys(raw).filter((k) => isSecret(raw[k])),
       additionalSecretOutputs: found.kind === "register" ? found.req.getAdditionalsecretoutputsList() : [],
       retainOnDelete: found.kind === "register" ? found.req.getRetainondelete() : false,
+      deletedWith: found.kind === "register" ? (found.req.getDeletedwith?.() ?? "") : "",
       custom,
       importId: found.kind === "register" ? (found.req.getImportid?.() ?? "") : "",
       id,

@@ -24,20 +24,34 @@ function pinnedVersion(): string {
   return m[1];
 }
 
+interface KubeBinaries {
+  readonly apiserver: string;
+  readonly controllerManager: string;
+  readonly etcd: string;
+}
+
 /**
- * Where toolchain/kube-apiserver/build.sh left the pinned kube-apiserver (the repo's toolchain/.bin/, then
- * the user cache), and etcd from Debian's etcd-server; undefined names what is missing.
+ * Where toolchain/kube-apiserver/build.sh left the pinned kube-apiserver and kube-controller-manager (the
+ * repo's toolchain/.bin/, then the user cache), and etcd from Debian's etcd-server; `missing` names what is not there.
  */
-export function kubeBinaries(): { apiserver: string; etcd: string } | { missing: string } {
-  const name = `kube-apiserver-${pinnedVersion()}`;
+export function kubeBinaries(): KubeBinaries | { missing: string } {
   const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
-  const apiserver = [
-    path.join(REPO, "toolchain", ".bin", name),
-    path.join(cache, "magnum-capi-graft", name),
-  ].find((p) => fs.existsSync(p));
-  if (!apiserver) return { missing: `${name} (run toolchain/kube-apiserver/build.sh)` };
+  const found: Record<string, string> = {};
+  for (const cmd of ["kube-apiserver", "kube-controller-manager"]) {
+    const name = `${cmd}-${pinnedVersion()}`;
+    const bin = [
+      path.join(REPO, "toolchain", ".bin", name),
+      path.join(cache, "magnum-capi-graft", name),
+    ].find((p) => fs.existsSync(p));
+    if (!bin) return { missing: `${name} (run toolchain/kube-apiserver/build.sh)` };
+    found[cmd] = bin;
+  }
   if (!fs.existsSync(ETCD)) return { missing: `${ETCD} (apt-get install etcd-server)` };
-  return { apiserver, etcd: ETCD };
+  return {
+    apiserver: found["kube-apiserver"],
+    controllerManager: found["kube-controller-manager"],
+    etcd: ETCD,
+  };
 }
 
 function freePort(): Promise<number> {
@@ -141,6 +155,8 @@ export interface KubeApiServer {
   readonly adminKubeconfig: string;
   /** A client presenting another bearer token, e.g. a minted service-account token. */
   as(token: string): KubeClient;
+  /** The tail of kube-controller-manager's log, for a failure message. */
+  controllerManagerLog(): string;
   /** Writes the CAPO Deployment's Available condition (no controller runs). */
   setCapoAvailable(available: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -148,7 +164,10 @@ export interface KubeApiServer {
 
 const CAPO = "/apis/apps/v1/namespaces/capo-system/deployments/capo-controller-manager";
 
-/** etcd and kube-apiserver on loopback, RBAC on, the management cluster's CRDs loaded, CAPO present. */
+/**
+ * etcd and kube-apiserver on loopback, RBAC on, the management cluster's CRDs loaded, CAPO present, and
+ * kube-controller-manager running only the serviceaccount-token controller (it fills token Secrets).
+ */
 export async function startKubeApiServer(): Promise<KubeApiServer> {
   const bins = kubeBinaries();
   if ("missing" in bins) throw new Error(`kube fixture: missing ${bins.missing}`);
@@ -227,12 +246,29 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
     );
     await loadManagementObjects(admin);
     const adminKubeconfig = kubeconfig(url, ca, adminToken, "kube-test-admin");
+    fs.writeFileSync(f("admin.kubeconfig"), adminKubeconfig, { mode: 0o600 });
+    procs.push(
+      start(
+        bins.controllerManager,
+        [
+          `--kubeconfig=${f("admin.kubeconfig")}`,
+          "--controllers=serviceaccount-token-controller",
+          `--service-account-private-key-file=${f("sa.key")}`,
+          `--root-ca-file=${f("ca.crt")}`,
+          "--leader-elect=false",
+          "--secure-port=0",
+          "--v=1",
+        ],
+        f("controller-manager.log"),
+      ),
+    );
     return {
       url,
       ca,
       admin,
       adminKubeconfig,
       as: (token) => new KubeClient(url, ca, token),
+      controllerManagerLog: () => fs.readFileSync(f("controller-manager.log"), "utf8").slice(-2000),
       setCapoAvailable: (available) => setCapoAvailable(admin, available),
       stop,
     };

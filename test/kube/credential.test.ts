@@ -1,7 +1,13 @@
 import * as assert from "assert";
 import { CLUSTER_RULES, NAMESPACE_RULES, policyRules } from "../../components/credentialRules";
 import { KubeApiServer, kubeBinaries, startKubeApiServer } from "./apiserver";
-import { waitFor } from "../sim/unit/testSupport";
+import * as fs from "fs";
+import * as path from "path";
+import { apiEndpoint, tokenKubeconfig } from "../../components/credentialKubeconfig";
+import { driverRights } from "../../components/credentialRules";
+import { AUTH_PROBE } from "../../providers/remoteCheck/authProbe";
+import { run } from "../sim/unit/processes";
+import { removeDir, tempDir, waitFor } from "../sim/unit/testSupport";
 import { KubeClient } from "./client";
 
 // The scoped conductor credential against a real kube-apiserver with RBAC: what magnum-capi-helm and
@@ -151,23 +157,49 @@ async function bindProject(kube: KubeApiServer, ns: string): Promise<void> {
   });
 }
 
-/** A TokenRequest bound to a Secret: deleting the Secret revokes the token (no token controller needed). */
-async function mintToken(kube: KubeApiServer, anchor: string): Promise<string> {
-  const a = kube.admin;
-  const secret = await a.ok("POST", `/api/v1/namespaces/${CRED_NS}/secrets`, {
-    body: { metadata: { name: anchor }, type: "Opaque" },
-  });
-  const r = await a.ok("POST", `/api/v1/namespaces/${CRED_NS}/serviceaccounts/${SA}/token`, {
+/**
+ * A service-account-token Secret, as the credential component creates it, filled by the real
+ * token controller of kube-controller-manager; deleting the Secret revokes the token.
+ */
+async function mintToken(kube: KubeApiServer, secret: string): Promise<string> {
+  const path = `/api/v1/namespaces/${CRED_NS}/secrets/${secret}`;
+  await kube.admin.ok("POST", `/api/v1/namespaces/${CRED_NS}/secrets`, {
     body: {
-      apiVersion: "authentication.k8s.io/v1",
-      kind: "TokenRequest",
-      spec: {
-        expirationSeconds: 90 * 24 * 3600,
-        boundObjectRef: { apiVersion: "v1", kind: "Secret", name: anchor, uid: secret.body.metadata.uid },
-      },
+      metadata: { name: secret, annotations: { "kubernetes.io/service-account.name": SA } },
+      type: "kubernetes.io/service-account-token",
     },
   });
-  return r.body.status.token;
+  const token = await waitFor(
+    `the token controller to fill ${secret}`,
+    async () => (await kube.admin.ok("GET", path)).body.data?.token as string | undefined,
+    30000,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}\nkube-controller-manager: ${kube.controllerManagerLog()}`);
+  });
+  return Buffer.from(token, "base64").toString("utf8");
+}
+
+/** The auth proof's probe, run by python3 here as on a conductor, with the kubeconfig the conductors get. */
+async function probe(kube: KubeApiServer, token: string, rights: ReturnType<typeof driverRights>) {
+  const dir = tempDir("probe");
+  try {
+    const file = path.join(dir, "kubeconfig");
+    const api = apiEndpoint(kube.adminKubeconfig, "127.0.0.1", Number(new URL(kube.url).port));
+    fs.writeFileSync(file, tokenKubeconfig(api, token), { mode: 0o600 });
+    const spec = {
+      cluster: rights.clusterRules,
+      namespaced: rights.namespacedRules,
+      namespaces: rights.namespaces,
+    };
+    const r = await run("python3", ["-c", AUTH_PROBE, file, JSON.stringify(spec)], {
+      timeoutMs: 60000,
+      env: { ...process.env, HOME: dir },
+    });
+    assert.equal(r.code, 0, r.stderr.toString());
+    return r.stdout.toString().trim();
+  } finally {
+    removeDir(dir);
+  }
 }
 
 const meta = (name: string, labels: Record<string, string> = {}) => ({ name, namespace: PROJECT_NS, labels });
@@ -235,6 +267,7 @@ describe("scoped conductor credential on a real kube-apiserver", function () {
   this.timeout(180000);
   let kube: KubeApiServer;
   let conductor: KubeClient;
+  let token: string;
 
   before(async function () {
     const bins = kubeBinaries();
@@ -246,7 +279,8 @@ describe("scoped conductor credential on a real kube-apiserver", function () {
     }
     kube = await startKubeApiServer();
     await grant(kube);
-    conductor = kube.as(await mintToken(kube, `${SA}-token-1`));
+    token = await mintToken(kube, `${SA}-token-1`);
+    conductor = kube.as(token);
   });
 
   after(async () => {
@@ -431,19 +465,37 @@ describe("scoped conductor credential on a real kube-apiserver", function () {
     );
   });
 
-  it("stops authenticating once its anchor Secret is deleted (revocation)", async () => {
-    const extra = kube.as(await mintToken(kube, `${SA}-token-2`));
-    await extra.ok("GET", `/api/v1/namespaces/${PROJECT_NS}/secrets`);
-    await kube.admin.ok("DELETE", `/api/v1/namespaces/${CRED_NS}/secrets/${SA}-token-2`);
+  it("passes the auth proof's probe with the driver's rights in its project, and is denied wider ones", async () => {
+    assert.match(await probe(kube, token, driverRights(true, [PROJECT_NS])), /^held \d+$/);
+    const other = "magnum-fedcba9876543210fedcba9876543210";
+    assert.match(
+      await probe(kube, token, driverRights(true, [other])),
+      new RegExp(`^denied get secrets in ${other}; `),
+    );
+    const wider = {
+      ...driverRights(true, []),
+      clusterRules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }],
+    };
+    assert.equal(await probe(kube, token, wider), "denied list secrets");
+  });
+
+  it("refuses a rotated-out token once its Secret is deleted, and keeps the new generation's", async () => {
+    const next = await mintToken(kube, `${SA}-token-2`);
+    await kube.as(next).ok("GET", `/api/v1/namespaces/${PROJECT_NS}/secrets`);
+    await kube.admin.ok("DELETE", `/api/v1/namespaces/${CRED_NS}/secrets/${SA}-token-1`);
     // kube-apiserver caches a successful token authentication for 10 s: revocation takes that long.
     await waitFor(
       "the revoked token to be refused",
       async () => {
-        const r = await extra.request("GET", `/api/v1/namespaces/${PROJECT_NS}/secrets`);
+        const r = await conductor.request("GET", `/api/v1/namespaces/${PROJECT_NS}/secrets`);
         return r.status === 401 ? true : undefined;
       },
       30000,
     );
-    await conductor.ok("GET", `/api/v1/namespaces/${PROJECT_NS}/secrets`);
+    assert.match(
+      await probe(kube, token, driverRights(true, [PROJECT_NS])),
+      /^refused https:\/\/127\.0\.0\.1:\d+ answered 401 Unauthorized$/,
+    );
+    await kube.as(next).ok("GET", `/api/v1/namespaces/${PROJECT_NS}/secrets`);
   });
 });

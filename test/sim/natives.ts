@@ -43,6 +43,39 @@ export async function kubeGet(kube: KubeAccess, type: string, id: string): Promi
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** The REST path of a kubernetes object the credential component registers (core and RBAC kinds). */
+function kubePath(type: string, inputs: Record<string, unknown>): string | undefined {
+  const m =
+    /^kubernetes:(core|rbac\.authorization\.k8s\.io)\/v1:(Namespace|ServiceAccount|Secret|ClusterRole|ClusterRoleBinding|RoleBinding)$/.exec(
+      type,
+    );
+  if (!m) return undefined;
+  const meta = inputs.metadata as { name: string; namespace?: string };
+  const base = m[1] === "core" ? "/api/v1" : "/apis/rbac.authorization.k8s.io/v1";
+  const plural = `${m[2].toLowerCase()}s`;
+  return `${base}${meta.namespace ? `/namespaces/${meta.namespace}` : ""}/${plural}/${meta.name}`;
+}
+
+/** pulumi-kubernetes's create/update of such an object: the live object (a token Secret's token filled). */
+export async function kubePut(kube: KubeAccess, path: string, inputs: Record<string, unknown>) {
+  const res = await fetch(`${kube.server}${path}`, {
+    method: "PUT",
+    headers: { Authorization: `Bearer ${kube.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(inputs),
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`PUT ${path}: ${res.status} ${String(body.message ?? "")}`);
+  return body;
+}
+
+async function kubeDelete(kube: KubeAccess, path: string): Promise<void> {
+  const res = await fetch(`${kube.server}${path}`, {
+    method: "DELETE",
+    headers: { Authorization: `Bearer ${kube.token}` },
+  });
+  if (!res.ok && res.status !== 404) throw new Error(`DELETE ${path}: ${res.status}`);
+}
+
 /** `openstack.networking.getSecGroup`: the group by name in the scoped project. */
 export async function getSecGroup(projectId: string, name: string): Promise<{ id: string; name: string }> {
   const sg = JSON.parse(
@@ -125,6 +158,20 @@ export class LabNatives implements Natives {
       const id = await createRule(this.projectId, r.inputs);
       return { id, state: { ...r.inputs, id }, op: "create" as OpKind };
     }
+    const path = r.kind === "register" ? kubePath(r.type, r.inputs) : undefined;
+    if (path) {
+      if (unchanged) return same();
+      const oldPath = old ? kubePath(r.type, old.inputs) : undefined;
+      const renamed = oldPath !== undefined && oldPath !== path;
+      if (preview) return same(old ? (renamed ? "replace" : "update") : "create");
+      const live = await kubePut(this.kube, path, r.inputs);
+      return {
+        id: path,
+        state: { ...r.inputs, ...live },
+        op: (renamed ? "replace" : old ? "update" : "create") as OpKind,
+        replaced: renamed ? old : undefined,
+      };
+    }
     if (r.type === "command:local:Command") {
       if (unchanged) return same();
       if (preview) return same(old ? "update" : "create");
@@ -147,5 +194,7 @@ export class LabNatives implements Natives {
 
   async delete(e: StateEntry): Promise<void> {
     if (e.type === "openstack:networking/secGroupRule:SecGroupRule") await deleteRule(this.projectId, e.id);
+    const path = kubePath(e.type, e.inputs);
+    if (path) await kubeDelete(this.kube, path);
   }
 }

@@ -43,6 +43,8 @@ export function serve(
           payload = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
         }
         headers["Content-Length"] = String(Buffer.byteLength(payload));
+        // No kept-alive sockets: a client reusing one this server closed meanwhile fails ("fetch failed").
+        headers["Connection"] = "close";
         res.writeHead(reply.status, headers);
         res.end(payload);
       });

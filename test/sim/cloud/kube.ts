@@ -1,6 +1,7 @@
 import * as http from "http";
 import { gzipSync } from "zlib";
 import { json, Reply } from "./http";
+import { Attributes, Identity, KubeObjects, objectPath } from "./kubeObjects";
 import { CapiCluster, ControllerImages, ServedVersions } from "./types";
 
 /** Kinds of the CRDs the driver's lookups touch; any other CRD gets a kind derived from its plural. */
@@ -44,20 +45,49 @@ export interface KubeState {
 }
 
 export class Kube {
-  constructor(private readonly s: KubeState) {}
+  private readonly objects: KubeObjects;
 
-  handle(req: http.IncomingMessage, url: URL): Reply {
-    if (req.headers.authorization !== `Bearer ${this.s.token}`)
-      return status(401, "Unauthorized", "Unauthorized");
-    if (req.method !== "GET") return status(405, "MethodNotAllowed", "the server does not allow this method");
+  constructor(private readonly s: KubeState) {
+    const seeded = [...s.helmReleases.map((r) => r.namespace), ...s.capiClusters().map((c) => c.namespace)];
+    this.objects = new KubeObjects([...new Set(["default", "kube-system", "capo-system", ...seeded])]);
+  }
+
+  handle(req: http.IncomingMessage, url: URL, body: unknown): Reply {
+    const who = this.objects.identify(
+      /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1],
+      this.s.token,
+    );
+    if (!who) return status(401, "Unauthorized", "Unauthorized");
     const p = url.pathname.replace(/\/+$/, "");
+    if (req.method === "POST" && p === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
+      const attrs = (body as { spec?: { resourceAttributes?: Partial<Attributes> } })?.spec
+        ?.resourceAttributes;
+      const allowed = this.objects.allowed(who, { verb: "", resource: "", group: "", ...attrs });
+      return json(201, {
+        apiVersion: "authorization.k8s.io/v1",
+        kind: "SelfSubjectAccessReview",
+        status: { allowed },
+      });
+    }
+    const obj = objectPath(p);
+    if (obj?.name !== undefined || (obj && req.method !== "GET"))
+      return this.object(req.method ?? "", obj, who, body);
+    if (req.method !== "GET") return status(405, "MethodNotAllowed", "the server does not allow this method");
     if (p === "/version")
       return json(200, { major: "1", minor: "32", gitVersion: "v1.32.5", platform: "linux/amd64" });
     if (p === "/api")
       return json(200, { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] });
     if (p === "/apis") return json(200, this.groups());
     const secrets = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/secrets$/.exec(p);
-    if (secrets) return this.secrets(secrets[1], url.searchParams.get("labelSelector"));
+    if (secrets) {
+      if (!this.objects.allowed(who, { namespace: secrets[1], verb: "list", group: "", resource: "secrets" }))
+        return status(
+          403,
+          "Forbidden",
+          `secrets is forbidden: cannot list secrets in ${secrets[1] ?? "all namespaces"}`,
+        );
+      return this.secrets(secrets[1], url.searchParams.get("labelSelector"));
+    }
     const crd = /^\/apis\/apiextensions\.k8s\.io\/v1\/customresourcedefinitions\/([^/]+)$/.exec(p);
     if (crd) return this.crd(crd[1]);
     const deployment = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/.exec(p);
@@ -65,6 +95,31 @@ export class Kube {
     const clusters = /^\/apis\/cluster\.x-k8s\.io\/([^/]+)(?:\/namespaces\/([^/]+))?\/clusters$/.exec(p);
     if (clusters) return this.capiClusters(clusters[1], clusters[2]);
     return status(404, "NotFound", "the server could not find the requested resource");
+  }
+
+  /** The object API for the credential's kinds: the admin's, as pulumi-kubernetes uses it. */
+  private object(
+    method: string,
+    o: { plural: string; namespace?: string; name?: string },
+    who: Identity,
+    body: unknown,
+  ): Reply {
+    if (!who.admin) return status(403, "Forbidden", `${o.plural} is forbidden for ${who.serviceAccount}`);
+    const missing = () => status(404, "NotFound", `${o.plural} "${o.name}" not found`);
+    if (method === "GET" && o.name) {
+      const found = this.objects.get(o.plural, o.namespace, o.name);
+      return found ? json(200, found) : missing();
+    }
+    if (method === "PUT" && o.name) {
+      const r = this.objects.put(o.plural, o.namespace, body as Parameters<KubeObjects["put"]>[2]);
+      return r.object ? json(r.status, r.object) : status(r.status, "NotFound", r.message ?? "");
+    }
+    if (method === "DELETE" && o.name) {
+      return this.objects.delete(o.plural, o.namespace, o.name)
+        ? json(200, { status: "Success" })
+        : missing();
+    }
+    return status(405, "MethodNotAllowed", "the server does not allow this method");
   }
 
   private groups(): unknown {

@@ -74,7 +74,7 @@ async function main(configFile: string, watchStdin: boolean): Promise<void> {
       scoped((m, u, b, s) => magnum.handle(m, u, b, s)),
       logger("container-infra"),
     ),
-    serve((req, u) => kube.handle(req, u), logger("kubernetes")),
+    serve((req, u, body) => kube.handle(req, u, body), logger("kubernetes")),
     serve((req, u, body) => {
       if (req.method === "PUT" && u.pathname === "/served-versions") {
         store.data.servedVersions = body as ServedVersions;

@@ -109,8 +109,10 @@ def kubeconfig_path(args):
     return os.path.join(os.path.expanduser("~"), ".kube", "config")
 
 
-def fetch_secrets(server, token):
-    url = server + "/api/v1/secrets?labelSelector=owner%3Dhelm"
+def fetch_secrets(server, token, namespace):
+    """All namespaces (None) or one, as helm's Secret storage driver lists them."""
+    scope = "/namespaces/%s" % namespace if namespace else ""
+    url = server + "/api/v1" + scope + "/secrets?labelSelector=owner%3Dhelm"
     cmd = ["curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}", url]
     if token:
         cmd += ["-H", "Authorization: Bearer " + token]
@@ -157,18 +159,23 @@ def print_table(rows):
         print("\t".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
 
 
-def cmd_list(args):
-    output = "table"
+def flag(args, short, long, default):
+    value = default
     for i, a in enumerate(args):
-        if a in ("-o", "--output") and i + 1 < len(args):
-            output = args[i + 1]
-        elif a.startswith("--output="):
-            output = a.split("=", 1)[1]
+        if a in (short, long) and i + 1 < len(args):
+            value = args[i + 1]
+        elif a.startswith(long + "="):
+            value = a.split("=", 1)[1]
+    return value
+
+
+def cmd_list(args):
+    output = flag(args, "-o", "--output", "table")
+    namespace = flag(args, "-n", "--namespace", "default")
+    if "-A" in args or "--all-namespaces" in args:
+        namespace = None
     server, token = load_kubeconfig(kubeconfig_path(args))
-    rows = releases(fetch_secrets(server, token))
-    all_ns = "-A" in args or "--all-namespaces" in args
-    if not all_ns:
-        rows = [r for r in rows if r["namespace"] == "default"]
+    rows = releases(fetch_secrets(server, token, namespace))
     if output == "json":
         print(json.dumps(rows))
     else:
