@@ -1,15 +1,12 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { MiniEngine, Op } from "./harness/engine";
+import { MiniEngine, mutations } from "./harness/engine";
 import { assertGrafted, assertRemoved, assertRolledBack, onUnit, PreGraft, sha } from "./sim/gates";
 import { Lab } from "./sim/lab";
 
 // Whole lifecycles through the real providers (serialized and loaded back as the SDK host does)
 // against simulated conductor units: every runbook GATE is checked on the unit itself.
-
-const mutations = (ops: Op[]) =>
-  ops.filter((o) => o.op !== "same" && o.op !== "read").map((o) => `${o.name}:${o.op}`);
 
 /** Serialized providers and outputs of a fresh graft, captured from the providers before the kernel. */
 interface ReleasedState {
