@@ -58,7 +58,9 @@ const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs>
 /**
  * The rolling restart's word on a failure: this unit and every later one still owe their restart.
  * The later units come as an input that no key list holds, so it is never diffed: a change of
- * `conductors` gives no other unit a diff, yet the failing operation sees the current order.
+ * `conductors` gives no other unit a diff, yet the failing operation sees the current order (create and
+ * update get the new inputs). Not done in a component: the program never sees a resource's failure,
+ * the engine reports it; and a diffed input would touch every unit whenever one is added or removed.
  */
 function rollNote(i: ServiceRestartInputs): string | undefined {
   if (i.rollAfter === undefined) return undefined;
