@@ -56,6 +56,8 @@ interface DynamicProvider {
 
 const PROVIDER_KEY = "__provider";
 
+const isProvider = (e: StateEntry) => e.type.startsWith("pulumi:providers:");
+
 /** What the SDK's dynamic-provider host does with the serialized text. */
 export function loadProvider(text: unknown): DynamicProvider {
   if (typeof text !== "string" || text === "")
@@ -156,7 +158,10 @@ export class MiniEngine {
     const done = new Map<string, Promise<void>>();
     let failure: unknown;
     const deleteOne = async (e: StateEntry): Promise<void> => {
-      const dependents = entries.filter((d) => d.deps.includes(e.urn) && d.urn !== e.urn);
+      // A provider goes after every resource (the engine deletes it after those it serves).
+      const dependents = entries.filter(
+        (d) => d.urn !== e.urn && (d.deps.includes(e.urn) || (isProvider(e) && !isProvider(d))),
+      );
       await Promise.all(dependents.map((d) => settle(d)));
       if (failure !== undefined || dependents.some((d) => this.state.has(d.urn))) return;
       const deletes = e.kind === "register" && !e.retainOnDelete;
