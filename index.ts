@@ -58,8 +58,11 @@ export = async () => {
         })
       : undefined;
 
-  const grafts = conductors.map(
-    (conductor) =>
+  // Everything up to a unit's restart runs side by side across units; the restarts roll in the order
+  // of `conductors` (each waits for the previous one to be back), and a destroy's restarts in reverse.
+  const grafts: ConductorGraft[] = [];
+  for (const [i, conductor] of conductors.entries()) {
+    grafts.push(
       new ConductorGraft(conductor.unit.replace("/", "-"), {
         settings,
         conductor,
@@ -69,8 +72,10 @@ export = async () => {
         openstackProvider,
         capiStack: compatibility.ready,
         apiResourcesJson: mgmt.apiResourcesJson,
+        roll: { previous: grafts[i - 1], later: conductors.slice(i + 1).map((c) => c.unit) },
       }),
-  );
+    );
+  }
   const acceptance = new Acceptance("acceptance", {
     mgmtProjectId: cfg.mgmtProjectId,
     healthCheckCluster: cfg.healthCheckCluster,
@@ -99,6 +104,8 @@ export = async () => {
         c.unit,
         {
           driverVersion: grafts[i].installedVersion,
+          runningDriverVersion: grafts[i].runningVersion,
+          owesRestart: grafts[i].owesRestart,
           drivers: grafts[i].drivers,
           configDirLive: grafts[i].configDirLive,
           apiResources: mgmt.apiResourcesJson,

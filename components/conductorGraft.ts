@@ -28,6 +28,8 @@ export interface ConductorGraftArgs {
   readonly capiStack: pulumi.Input<string>;
   /** The `api_resources` value to write: compact JSON. */
   readonly apiResourcesJson: pulumi.Input<string>;
+  /** The unit before this one in `conductors` (restarts roll in that order) and the units after it. */
+  readonly roll: { readonly previous?: ConductorGraft; readonly later: readonly string[] };
 }
 
 /** One unit's runbook, stage after stage, each waiting on the one before. */
@@ -36,22 +38,31 @@ export class ConductorGraft extends pulumi.ComponentResource {
   readonly drivers: pulumi.Output<string>;
   readonly configDirLive: pulumi.Output<boolean>;
   readonly restartPid: pulumi.Output<string>;
+  readonly owesRestart: pulumi.Output<boolean>;
+  readonly runningVersion: pulumi.Output<string>;
   /** The last stage: what the acceptance checks wait on. */
   readonly service: ConductorService;
+  /** The restart a destroy runs last on this unit: the next unit's is deleted before it. */
+  readonly restartAfterDestroy: pulumi.Resource;
 
   constructor(name: string, args: ConductorGraftArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:ConductorGraft", name, {}, opts);
-    const { install, service } = createConductorGraft(name, args, this);
+    const { preflight, install, service } = createConductorGraft(name, args, this);
     this.installedVersion = install.installedVersion;
     this.drivers = service.drivers;
     this.configDirLive = service.configDirLive;
     this.restartPid = service.pid;
+    this.owesRestart = service.owesRestart;
+    this.runningVersion = service.runningVersion;
     this.service = service;
+    this.restartAfterDestroy = preflight.restartAfterDestroy;
     this.registerOutputs({
       installedVersion: this.installedVersion,
       drivers: this.drivers,
       configDirLive: this.configDirLive,
       restartPid: this.restartPid,
+      owesRestart: this.owesRestart,
+      runningVersion: this.runningVersion,
     });
   }
 }
@@ -69,7 +80,12 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
 
   const preflight = new Preflight(
     `${name}-preflight`,
-    { unit, egressCheckUrls: c.egressCheckUrls, capiStack: args.capiStack },
+    {
+      unit,
+      egressCheckUrls: c.egressCheckUrls,
+      capiStack: args.capiStack,
+      restartAfter: args.roll.previous?.restartAfterDestroy,
+    },
     child,
   );
   const access = new ConductorAccess(
@@ -123,10 +139,11 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
       unit,
       triggers: [access.kubeconfigChangedAt, install.changedAt, ...config.changedAt],
       after: [config.ready],
+      roll: { previous: args.roll.previous?.service.restart, later: args.roll.later },
     },
     child,
   );
-  return { install, service };
+  return { preflight, install, service };
 }
 
 /**

@@ -8,6 +8,14 @@ export interface ConductorServiceArgs {
   /** When the kubeconfig, driver, drop-in and /etc/default last really changed. */
   readonly triggers: pulumi.Input<string>[];
   readonly after: pulumi.Resource[];
+  /** The rolling restart: the previous unit's restart, which must be done first, and the units after. */
+  readonly roll: RollPlace;
+}
+
+/** A unit's place in the rolling restart, in the order of `conductors`. */
+export interface RollPlace {
+  readonly previous?: pulumi.Resource;
+  readonly later: readonly string[];
 }
 
 /**
@@ -21,6 +29,12 @@ export class ConductorService extends pulumi.ComponentResource {
   readonly configDirLive: pulumi.Output<boolean>;
   /** The daemon's pid after the restart: what the acceptance checks follow. */
   readonly pid: pulumi.Output<string>;
+  /** Whether a restart is still owed, as the restart last measured it. */
+  readonly owesRestart: pulumi.Output<boolean>;
+  /** The driver version the running daemon loaded, as the restart last measured it. */
+  readonly runningVersion: pulumi.Output<string>;
+  /** The restart resource: the next unit's restart waits on it. */
+  readonly restart: ServiceRestart;
 
   constructor(name: string, args: ConductorServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:ConductorService", name, {}, opts);
@@ -28,7 +42,16 @@ export class ConductorService extends pulumi.ComponentResource {
     this.drivers = restart.drivers;
     this.configDirLive = restart.configDirLive.apply((v) => v === "1");
     this.pid = restart.pid;
-    this.registerOutputs({ drivers: this.drivers, configDirLive: this.configDirLive, pid: this.pid });
+    this.owesRestart = restart.owed.apply((v) => v === "1");
+    this.runningVersion = restart.runningVersion.apply((v) => v ?? "");
+    this.restart = restart;
+    this.registerOutputs({
+      drivers: this.drivers,
+      configDirLive: this.configDirLive,
+      pid: this.pid,
+      owesRestart: this.owesRestart,
+      runningVersion: this.runningVersion,
+    });
   }
 }
 
@@ -48,7 +71,9 @@ function createConductorService(
       driver: MAGNUM.driverName,
       settleSeconds: MAGNUM.settleSeconds,
       destroyMode: args.unit.destroyMode,
+      rollAfter: [...args.roll.later],
     },
-    { parent, dependsOn: args.after },
+    // Explicit dependsOn, not an input: the order rolls the restarts without diffing any unit.
+    { parent, dependsOn: [...args.after, ...(args.roll.previous ? [args.roll.previous] : [])] },
   );
 }

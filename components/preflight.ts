@@ -9,6 +9,8 @@ export interface PreflightArgs {
   readonly egressCheckUrls: readonly string[];
   /** The management cluster's readiness: the unit's gates wait on it, so a down CAPI stack stops here. */
   readonly capiStack: pulumi.Input<string>;
+  /** The previous unit's restart-after-destroy: deleted after this unit's, so destroy restarts roll. */
+  readonly restartAfter?: pulumi.Resource;
 }
 
 /**
@@ -18,10 +20,13 @@ export interface PreflightArgs {
 export class Preflight extends pulumi.ComponentResource {
   /** What the next stage waits on: the gates and the rollback restart. */
   readonly ready: pulumi.Resource[];
+  /** The restart a destroy runs last on this unit. */
+  readonly restartAfterDestroy: pulumi.Resource;
 
   constructor(name: string, args: PreflightArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:Preflight", name, {}, opts);
     this.ready = createPreflight(name, args, this);
+    this.restartAfterDestroy = this.ready[this.ready.length - 1];
     this.registerOutputs({ ready: this.ready.map((r) => r.urn) });
   }
 }
@@ -56,7 +61,7 @@ function createPreflight(name: string, args: PreflightArgs, parent: pulumi.Resou
       settleSeconds: MAGNUM.settleSeconds,
       destroyMode: args.unit.destroyMode,
     },
-    { parent, dependsOn: gates },
+    { parent, dependsOn: [...gates, ...(args.restartAfter ? [args.restartAfter] : [])] },
   );
   return [...gates, restartAfterDestroy];
 }

@@ -25,6 +25,8 @@ export interface Script {
   readonly timeoutSeconds: number;
   /** The payload of this call only. */
   readonly stdin?: Buffer;
+  /** Appended to any failure of this call: what else the failure holds up. */
+  readonly note?: string;
 }
 
 /** What a verification after an apply expected and saw; the kernel names step and unit. */
@@ -162,10 +164,16 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
 
   private async run(script: Script, target: I | O): Promise<Record<string, string>> {
     await this.spec.precheck?.(this.connect, target as I);
-    return runScript(this.connect, target, script.step, script.body, {
-      stdin: script.stdin,
-      timeoutSeconds: script.timeoutSeconds,
-    });
+    try {
+      return await runScript(this.connect, target, script.step, script.body, {
+        stdin: script.stdin,
+        timeoutSeconds: script.timeoutSeconds,
+      });
+    } catch (e) {
+      // Same Error, tag kept: only the message grows.
+      if (script.note && e instanceof Error) e.message = `${e.message} ${script.note}`;
+      throw e;
+    }
   }
 
   /** The inputs as state keeps them: without a payload. */

@@ -9,7 +9,7 @@ import { PRELUDE } from "../providers/prelude";
 import { describeDestroy, DestroyGuardInputs, DestroyGuardProvider } from "../providers/destroyGuard";
 import { parseResults } from "../providers/remote";
 import { chartIndex } from "./sim/cloud/charts";
-import { MiniEngine, Op } from "./harness/engine";
+import { MiniEngine, mutations } from "./harness/engine";
 import { Lab, PROJECT_ID } from "./sim/lab";
 import { SimUnit } from "./sim/unit/simUnit";
 
@@ -193,9 +193,6 @@ describe("destroy guard (pure)", () => {
     });
   });
 });
-
-const mutations = (ops: Op[]) =>
-  ops.filter((o) => o.op !== "same" && o.op !== "read").map((o) => `${o.name}:${o.op}`);
 
 async function onUnit(u: SimUnit, script: string): Promise<string> {
   return (await u.sh(script, { user: "root" })).stdout.trim();

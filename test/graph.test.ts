@@ -201,6 +201,17 @@ describe("resource graph under mocks", function () {
     }
   });
 
+  it("rolls the restarts in the order of conductors by dependsOn", async () => {
+    const { registrations: regs } = await run(world());
+    for (const name of ["service-restart", "preflight-restart-after-destroy"]) {
+      const [first, second] = [byName(regs, `magnum-0-${name}`), byName(regs, `magnum-1-${name}`)];
+      assert.ok(second.deps.includes(first.urn), `magnum-1-${name} waits on magnum-0's`);
+      assert.ok(!first.deps.includes(second.urn));
+    }
+    assert.deepEqual(byName(regs, "magnum-0-service-restart").inputs.rollAfter, ["magnum/1"]);
+    assert.deepEqual(byName(regs, "magnum-1-service-restart").inputs.rollAfter, []);
+  });
+
   it("creates the missing /32 rule, kept by a rollback destroy and not by remove", async () => {
     const rollback = await run(world());
     const rule = byName(rollback.registrations, "magnum-0-access-rule");

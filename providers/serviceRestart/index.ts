@@ -20,13 +20,19 @@ const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs>
     mustMatch("driver", i.driver, /^[A-Za-z0-9_.-]+$/, "a driver name");
     if (!Number.isInteger(i.settleSeconds) || i.settleSeconds < 1)
       throw new Error("settleSeconds: expected >= 1");
+    for (const u of i.rollAfter ?? []) mustMatch("rollAfter", u, PATTERNS.unit, "a unit name like magnum/0");
   },
   id: (i) => `${i.unit}:${i.service}:${i.when}`,
   drifted: (olds, news) => news.when === "apply" && olds.healthy !== "1",
   apply: (i) =>
     i.when === "destroy"
       ? { recorded: { healthy: "1", pid: "", drivers: "", configDirLive: "" } }
-      : { step: `restart ${i.service}`, body: applyScript(i), timeoutSeconds: START_TIMEOUT_SECONDS + 60 },
+      : {
+          step: `restart ${i.service}`,
+          body: applyScript(i),
+          timeoutSeconds: START_TIMEOUT_SECONDS + 60,
+          note: rollNote(i),
+        },
   measure: (p) =>
     p.when === "destroy"
       ? undefined
@@ -44,8 +50,26 @@ const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs>
     pid: r.pid ?? "",
     drivers: need(r, "drivers", step, unit),
     configDirLive: need(r, "config_dir", step, unit),
+    owed: need(r, "owed", step, unit),
+    runningVersion: r.running_version ?? "",
   }),
 };
+
+/**
+ * The rolling restart's word on a failure: this unit and every later one still owe their restart.
+ * The later units come as an input that no key list holds, so it is never diffed: a change of
+ * `conductors` gives no other unit a diff, yet the failing operation sees the current order (create and
+ * update get the new inputs). Not done in a component: the program never sees a resource's failure,
+ * the engine reports it; and a diffed input would touch every unit whenever one is added or removed.
+ */
+function rollNote(i: ServiceRestartInputs): string | undefined {
+  if (i.rollAfter === undefined) return undefined;
+  const owing = [i.unit, ...i.rollAfter].join(", ");
+  return (
+    `The rolling restart stopped at ${i.unit}; still owing a restart: ${owing}. ` +
+    "`pulumi up` after the fix continues the roll from here."
+  );
+}
 
 export class ServiceRestartProvider extends RemoteScriptProvider<
   ServiceRestartInputs,
@@ -63,18 +87,30 @@ export interface ServiceRestartArgs extends UndoableArgs {
   readonly configDir: pulumi.Input<string>;
   readonly driver: pulumi.Input<string>;
   readonly settleSeconds: pulumi.Input<number>;
+  /** The units after this one in the rolling restart (not diffed: named only if this restart fails). */
+  readonly rollAfter?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export class ServiceRestart extends pulumi.dynamic.Resource {
   declare readonly drivers: pulumi.Output<string>;
   declare readonly configDirLive: pulumi.Output<string>;
   declare readonly pid: pulumi.Output<string>;
+  declare readonly owed: pulumi.Output<string | undefined>;
+  declare readonly runningVersion: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ServiceRestartArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       new ServiceRestartProvider(),
       name,
-      { ...args, healthy: undefined, pid: undefined, drivers: undefined, configDirLive: undefined },
+      {
+        ...args,
+        healthy: undefined,
+        pid: undefined,
+        drivers: undefined,
+        configDirLive: undefined,
+        owed: undefined,
+        runningVersion: undefined,
+      },
       opts,
       "magnum-capi-graft",
       "ServiceRestart",

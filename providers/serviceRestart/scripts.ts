@@ -3,11 +3,12 @@ import { ServiceRestartInputs, ServiceRestartOutputs } from "./types";
 
 export const START_TIMEOUT_SECONDS = 120;
 
-function common(i: ServiceRestartInputs): string {
-  return `svc=${shq(i.service)}; cdir=${shq(i.configDir)}; drv=${shq(i.driver)}; settle=${i.settleSeconds}
+function common(i: ServiceRestartInputs, recordedVersion = ""): string {
+  return `svc=${shq(i.service)}; cdir=${shq(i.configDir)}; drv=${shq(i.driver)}; settle=${i.settleSeconds}; recorded=${shq(recordedVersion)}
 pending=$STATE_DIR/restart-pending
 live_args() { ps -ww -C "$svc" -o args= 2>/dev/null | head -n 1 || true; }
 has_config_dir() { case "$(live_args)" in *"--config-dir $cdir"* | *"--config-dir=$cdir"*) return 0 ;; esac; return 1; }
+installed_version() { python3 -c 'import sys, importlib.metadata as m; print(next((e.dist.version for e in m.entry_points(group="magnum.drivers", name=sys.argv[1]) if e.dist), ""))' "$drv" 2>/dev/null || true; }
 drivers() { magnum-driver-manage list-drivers 2>/dev/null | awk -F'|' 'NF > 2 { n = $2; gsub(/^[ \\t]+|[ \\t]+$/, "", n); if (n != "" && n != "Name") print n }' | sort | tr '\\n' ',' | sed 's/,$//' || true; }
 # systemctl restart returns before a Type=simple daemon has started: wait for one MainPID to stay active.
 wait_active() {
@@ -31,14 +32,19 @@ measure() {
   systemctl is-active --quiet "$svc" || ok=0
   if has_config_dir; then emit config_dir 1; else emit config_dir 0; ok=0; fi
   case ",$d," in *",$drv,"*) ;; *) ok=0 ;; esac
-  [ ! -e "$pending" ] || ok=0
+  # The mark is set before any change to what the daemon loads and cleared only by a verified
+  # restart: while it is set, the daemon still runs what it loaded before (as last recorded).
+  if [ -e "$pending" ]; then ok=0; emit owed 1; emit running_version "$recorded"
+  elif systemctl is-active --quiet "$svc"; then emit owed 0; emit running_version "$(installed_version)"
+  else emit owed 0; emit running_version ""
+  fi
   emit drivers "$d"; emit healthy $ok
   emit pid "$(systemctl show "$svc" -p MainPID --value 2>/dev/null || true)"
 }`;
 }
 
 export function measureScript(p: ServiceRestartOutputs): string {
-  return `${common(p)}\nmeasure`;
+  return `${common(p, p.runningVersion ?? "")}\nmeasure`;
 }
 
 export function applyScript(i: ServiceRestartInputs): string {

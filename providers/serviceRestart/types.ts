@@ -17,6 +17,11 @@ export interface ServiceRestartInputs extends Target {
   readonly driver: string;
   readonly settleSeconds: number;
   readonly destroyMode: DestroyMode;
+  /**
+   * `apply` only: the units after this one in the rolling restart, named when this restart fails.
+   * Never diffed, so a change of `conductors` gives this unit no diff.
+   */
+  readonly rollAfter?: string[];
 }
 
 export interface ServiceRestartOutputs extends ServiceRestartInputs {
@@ -25,4 +30,8 @@ export interface ServiceRestartOutputs extends ServiceRestartInputs {
   readonly pid: string;
   readonly drivers: string;
   readonly configDirLive: string;
+  /** "1" while a change to what the daemon loads is newer than its start (the unit's restart mark). */
+  readonly owed?: string;
+  /** The driver version the running daemon loaded: the installed one once no restart is owed. */
+  readonly runningVersion?: string;
 }

@@ -3,7 +3,8 @@ import { Registration, runProgram } from "./program";
 // A small stand-in for the Pulumi engine: it runs the real program under mocks and drives each
 // dynamic provider exactly as the SDK's provider host does (deserialized from the `__provider` text
 // the SDK serialized), with state kept between runs: check/diff/create/update on up, only
-// check/diff on preview, read on refresh, delete in reverse order on destroy.
+// check/diff on preview, read on refresh, and on destroy each delete after those of the resources that
+// depend on it, the independent ones side by side, as the engine schedules them.
 
 // "discard": dropped from state without a delete, as the engine does for reads and retainOnDelete.
 export type OpKind = "create" | "update" | "replace" | "same" | "read" | "delete" | "discard";
@@ -12,6 +13,10 @@ export interface Op {
   readonly type: string;
   readonly op: OpKind;
 }
+
+/** What an up changed or would change: `name:op`, without the resources it left as they were. */
+export const mutations = (ops: Op[]): string[] =>
+  ops.filter((o) => o.op !== "same" && o.op !== "read").map((o) => `${o.name}:${o.op}`);
 
 export interface StateEntry {
   readonly urn: string;
@@ -26,7 +31,8 @@ export interface StateEntry {
   /** Inputs the engine received marked secret, and the outputs it is told to keep secret. */
   readonly secretInputs: string[];
   readonly additionalSecretOutputs: string[];
-  readonly order: number;
+  /** URNs it depends on, as the last registration gave them: what orders the deletes. */
+  readonly deps: readonly string[];
 }
 
 /** How native resources (their provider plugins cannot run here) are emulated. */
@@ -54,6 +60,8 @@ interface DynamicProvider {
 
 const PROVIDER_KEY = "__provider";
 
+const isProvider = (e: StateEntry) => e.type.startsWith("pulumi:providers:");
+
 /** What the SDK's dynamic-provider host does with the serialized text. */
 export function loadProvider(text: unknown): DynamicProvider {
   if (typeof text !== "string" || text === "")
@@ -66,7 +74,6 @@ export function loadProvider(text: unknown): DynamicProvider {
 
 export class MiniEngine {
   readonly state = new Map<string, StateEntry>();
-  private counter = 0;
   /** Serialized providers by resource kind (`RemoteFile`, ...) that stand in for the program's own. */
   private providerTexts: Readonly<Record<string, string>> = {};
   private providerNames: ReadonlySet<string> = new Set();
@@ -109,7 +116,7 @@ export class MiniEngine {
               deletedWith: r.deletedWith,
               secretInputs: r.secretInputs,
               additionalSecretOutputs: r.additionalSecretOutputs,
-              order: old?.order ?? this.counter++,
+              deps: r.deps,
             });
           }
           return { id: res.id, state: res.state };
@@ -158,24 +165,48 @@ export class MiniEngine {
     return this.deleteAll([...this.state.values()]);
   }
 
+  /**
+   * Deletes each entry once every entry that depends on it is gone; independent ones run at the same
+   * time. After a failure nothing new starts (what runs finishes) and the first error is thrown.
+   */
   private async deleteAll(entries: StateEntry[]): Promise<Op[]> {
     const ops: Op[] = [];
     const deleting = new Set(entries.map((e) => e.urn));
-    for (const e of entries.sort((a, b) => b.order - a.order)) {
+    const done = new Map<string, Promise<void>>();
+    let failure: unknown;
+    const deleteOne = async (e: StateEntry): Promise<void> => {
+      // A provider goes after every resource (the engine deletes it after those it serves).
+      const dependents = entries.filter(
+        (d) => d.urn !== e.urn && (d.deps.includes(e.urn) || (isProvider(e) && !isProvider(d))),
+      );
+      await Promise.all(dependents.map((d) => settle(d)));
+      if (failure !== undefined || dependents.some((d) => this.state.has(d.urn))) return;
       // deletedWith: the engine skips the delete when that resource is deleted (or retained) too.
       const deletes = e.kind === "register" && !e.retainOnDelete && !deleting.has(e.deletedWith);
-      if (deletes) {
-        if (e.type.startsWith("pulumi-nodejs:dynamic")) {
+      try {
+        if (deletes && e.type.startsWith("pulumi-nodejs:dynamic")) {
           // delete runs the provider code saved in state, not the current code
-          const provider = loadProvider(e.outputs[PROVIDER_KEY]);
-          await provider.delete?.(e.id, e.outputs);
-        } else {
+          await loadProvider(e.outputs[PROVIDER_KEY]).delete?.(e.id, e.outputs);
+        } else if (deletes) {
           await this.natives.delete(e);
         }
+      } catch (err) {
+        failure ??= err;
+        return;
       }
       this.state.delete(e.urn);
       ops.push({ name: e.name, type: e.type, op: deletes ? "delete" : "discard" });
-    }
+    };
+    const settle = (e: StateEntry): Promise<void> => {
+      let p = done.get(e.urn);
+      if (!p) {
+        p = deleteOne(e);
+        done.set(e.urn, p);
+      }
+      return p;
+    };
+    await Promise.all(entries.map(settle));
+    if (failure !== undefined) throw failure;
     return ops;
   }
 

@@ -43,6 +43,8 @@ const healthy = {
   pid: "4242",
   drivers: "k8s_capi_helm_v1,k8s_fedora_coreos_v1",
   configDirLive: "1",
+  owed: "0",
+  runningVersion: "1.4.0",
 };
 const applied: ServiceRestartOutputs = { ...apply, ...healthy };
 const waiting: ServiceRestartOutputs = { ...destroy, healthy: "1", pid: "", drivers: "", configDirLive: "" };
@@ -52,6 +54,8 @@ const liveReply = ok({
   config_dir: "1",
   drivers: healthy.drivers,
   healthy: "1",
+  owed: "0",
+  running_version: "1.4.0",
 });
 
 const deleteScript = (destroyMode: "rollback" | "remove") =>
@@ -72,6 +76,7 @@ describe("ServiceRestartProvider", () => {
       ["driver", "k8s capi"],
       ["settleSeconds", 0],
       ["settleSeconds", 1.5],
+      ["rollAfter", ["magnum/1", "magnum/2 $(reboot)"]],
     ]);
   });
 
@@ -100,6 +105,15 @@ describe("ServiceRestartProvider", () => {
     it("sees drift when read found the daemon unhealthy, for when=apply only", async () => {
       assert.equal((await p.diff("id", { ...applied, healthy: "0" }, apply)).changes, true);
       assert.equal((await p.diff("id", { ...waiting, healthy: "0" }, destroy)).changes, false);
+    });
+  });
+
+  it("never diffs the roll order: a change of conductors gives this unit no diff", async () => {
+    const p = new ServiceRestartProvider(noIo);
+    const news = { ...apply, rollAfter: ["magnum/1", "magnum/3"] };
+    assert.deepEqual(await p.diff("id", { ...applied, rollAfter: ["magnum/1"] }, news), {
+      changes: false,
+      replaces: [],
     });
   });
 
@@ -135,6 +149,26 @@ describe("ServiceRestartProvider", () => {
       (t) => new ServiceRestartProvider(t.connect).create(apply),
       "healthy",
     );
+
+    it("names this unit and the later ones as owing a restart when it fails in a roll", async () => {
+      const t = new FakeTransport(() => ({
+        code: 3,
+        stdout: "fail.expected=active\nfail.seen=failed\n",
+        stderr: "",
+      }));
+      await assert.rejects(
+        new ServiceRestartProvider(t.connect).create({ ...apply, rollAfter: ["magnum/1", "magnum/2"] }),
+        (e: Error) => {
+          assert.equal(e.name, "GateError");
+          assert.match(e.message, /^restart magnum-conductor on magnum\/0: expected active; saw failed\. /);
+          assert.match(
+            e.message,
+            /The rolling restart stopped at magnum\/0; still owing a restart: magnum\/0, magnum\/1, magnum\/2\. `pulumi up` after the fix continues the roll/,
+          );
+          return true;
+        },
+      );
+    });
   });
 
   describe("update", () => {
@@ -157,12 +191,28 @@ describe("ServiceRestartProvider", () => {
 
   describe("read", () => {
     it("re-measures in one call without stdin (when=apply)", async () => {
-      const t = new FakeTransport(() => ok({ drivers: "", healthy: "0", config_dir: "0", pid: "0" }));
+      const t = new FakeTransport(() =>
+        ok({ drivers: "", healthy: "0", config_dir: "0", pid: "0", owed: "1", running_version: "1.4.0" }),
+      );
       const r = await new ServiceRestartProvider(t.connect).read("id", applied);
       assert.equal(t.calls.length, 1);
       assert.equal(t.calls[0].opts.stdin, undefined);
-      assert.equal(parseErrors(scriptOf(t.calls[0])), "");
-      assert.deepEqual(r.props, { ...applied, healthy: "0", pid: "0", drivers: "", configDirLive: "0" });
+      const script = scriptOf(t.calls[0]);
+      assert.equal(parseErrors(script), "");
+      assert.equal(
+        valueOf(script, "pending=", "recorded"),
+        "1.4.0",
+        "the version recorded, for an owed restart",
+      );
+      assert.deepEqual(r.props, {
+        ...applied,
+        healthy: "0",
+        pid: "0",
+        drivers: "",
+        configDirLive: "0",
+        owed: "1",
+        runningVersion: "1.4.0",
+      });
     });
 
     it("does nothing on the unit (when=destroy)", async () => {
@@ -225,6 +275,7 @@ esac`,
 +----------------------+--------+
 EOF`,
       );
+      fake("python3", `echo 1.4.0`);
       writeFileSync(join(tmp(), "restart-pending"), "");
       const t = new FakeTransport(() => liveReply);
       await new ServiceRestartProvider(t.connect).create({ ...apply, settleSeconds: 1 });

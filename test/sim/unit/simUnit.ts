@@ -79,6 +79,33 @@ function childPid(parent: number): number | undefined {
   }
 }
 
+/** A daemon start that got as far as serving: when (ms), its pid, the drivers it loaded. */
+export interface DaemonStart {
+  readonly at: number;
+  readonly pid: number;
+  readonly drivers: string[];
+  readonly driverVersion: string | null;
+}
+
+function recordLines(file: string): string[] {
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+    : [];
+}
+
+/** One `systemctl restart magnum-conductor`: when it began and when the new daemon served (ms). */
+export interface RestartWindow {
+  readonly start: number;
+  /** When the daemon it started had loaded its drivers; undefined while it has not (or failed). */
+  readonly end?: number;
+  readonly pid?: number;
+  readonly drivers?: string[];
+  readonly driverVersion?: string | null;
+}
+
 export class SimUnit {
   readonly statusFile: string;
   private stopped = false;
@@ -194,6 +221,27 @@ export class SimUnit {
     const res = await this.sh("systemctl show magnum-conductor -p MainPID --value");
     const pid = Number(res.stdout.trim());
     return res.code === 0 && pid > 0 ? pid : undefined;
+  }
+
+  /** Every start of the daemon that got as far as serving, oldest first, as the daemon recorded it. */
+  starts(): DaemonStart[] {
+    return recordLines(path.join(this.spec.workDir, "run", "magnum", "conductor-starts.jsonl")).map(
+      (l) => JSON.parse(l) as DaemonStart,
+    );
+  }
+
+  /** Every restart of the daemon so far, oldest first, as systemctl and the daemon recorded them. */
+  restartWindows(): RestartWindow[] {
+    const file = path.join(this.spec.workDir, "run", "systemd-sim", "magnum-conductor", "restarts");
+    const begun = recordLines(file).map(Number);
+    const served = this.starts();
+    return begun.map((start, i) => {
+      const next = begun[i + 1] ?? Infinity;
+      const s = served.find((x) => x.at > start && x.at < next);
+      return s
+        ? { start, end: s.at, pid: s.pid, drivers: s.drivers, driverVersion: s.driverVersion }
+        : { start };
+    });
   }
 
   /** Killing the namespace's init makes the kernel kill every process in it; the mounts go with it. */

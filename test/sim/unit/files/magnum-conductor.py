@@ -12,6 +12,8 @@ import time
 from oslo_config import cfg
 
 STATUS_FILE = "/run/magnum/conductor-status.json"
+# One line per start that got as far as serving: when, which pid, what it loaded (for restart windows).
+STARTS_FILE = "/run/magnum/conductor-starts.jsonl"
 LOG = logging.getLogger("magnum.cmd.conductor")
 CONF = cfg.CONF
 CONF.register_cli_opts([cfg.StrOpt("log-file", help="Log file path.")])
@@ -90,6 +92,9 @@ def main():
     except Exception:
         return 1
     LOG.info("magnum-conductor started")
+    with open(STARTS_FILE, "a") as f:
+        s = status(loaded)
+        f.write(json.dumps({"pid": s["pid"], "at": s["updatedAt"], "drivers": sorted(loaded), "driverVersion": s["driverVersion"]}) + "\n")
     while running[0]:
         write_status(status(loaded))
         time.sleep(1)

@@ -112,7 +112,11 @@ start | stop | restart)
 	case "$verb" in
 	start) do_start "$u" ;;
 	stop) do_stop "$u" ;;
-	restart) do_stop "$u" && do_start "$u" ;;
+	restart)
+		# When each restart began (ms), for the tests' restart windows; the daemon records when it is back.
+		mkdir -p "$STATE_ROOT/$u" && echo "$(date +%s%3N)" >>"$STATE_ROOT/$u/restarts"
+		do_stop "$u" && do_start "$u"
+		;;
 	esac
 	;;
 is-active)
