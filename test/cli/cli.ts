@@ -66,6 +66,9 @@ export class CliStack {
     fs.mkdirSync(path.join(dir, "state"));
     fs.mkdirSync(s.projectDir);
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(s.projectDir, "Pulumi.yaml"));
+    // As in an operator's project: the dynamic-provider host resolves the packages a serialized
+    // provider requires (node-ssh) from its working directory, the project's.
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(s.projectDir, "node_modules"));
     const init = await s.run(["stack", "init", stack, "--secrets-provider", "passphrase"]);
     if (init.code !== 0) throw new Error(`pulumi stack init: ${init.output}`);
     return s;
