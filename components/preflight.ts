@@ -25,13 +25,14 @@ export class Preflight extends pulumi.ComponentResource {
 
   constructor(name: string, args: PreflightArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:Preflight", name, {}, opts);
-    this.ready = createPreflight(name, args, this);
-    this.restartAfterDestroy = this.ready[this.ready.length - 1];
+    const { gates, restartAfterDestroy } = createPreflight(name, args, this);
+    this.ready = [...gates, restartAfterDestroy];
+    this.restartAfterDestroy = restartAfterDestroy;
     this.registerOutputs({ ready: this.ready.map((r) => r.urn) });
   }
 }
 
-function createPreflight(name: string, args: PreflightArgs, parent: pulumi.Resource): pulumi.Resource[] {
+function createPreflight(name: string, args: PreflightArgs, parent: pulumi.Resource) {
   const target = targetOf(args.unit);
   const guards = pulumi.interpolate`${args.capiStack} ${args.unit.guards}`;
   const unit = new RemoteCheck(
@@ -63,5 +64,5 @@ function createPreflight(name: string, args: PreflightArgs, parent: pulumi.Resou
     },
     { parent, dependsOn: [...gates, ...(args.restartAfter ? [args.restartAfter] : [])] },
   );
-  return [...gates, restartAfterDestroy];
+  return { gates, restartAfterDestroy };
 }

@@ -22,14 +22,8 @@ export class JujuTransport implements Transport {
     mustMatch("unit", unit, PATTERNS.unit, "a unit name like magnum/0");
     // Flags go before the unit: everything after it is the remote command line.
     const argv = ["ssh", "-m", this.model, "--pty=false", unit, commandLine];
-    const r = await this.spawnJuju(argv, `juju ssh to ${unit}`, opts);
-    if (r.code === 255) {
-      throw connectionError(
-        `juju ssh to ${unit} failed with exit 255 (ssh could not connect or the connection dropped; ` +
-          `the remote command may or may not have run): ${tail(r.stderr)}`,
-      );
-    }
-    return r;
+    const what = `juju ssh to ${unit}`;
+    return jujuSshResult(what, await this.spawnJuju(argv, what, opts));
   }
 
   async describeUnit(unit: string, timeoutMs: number): Promise<UnitInfo | undefined> {
@@ -81,6 +75,17 @@ export class JujuTransport implements Transport {
       }
     });
   }
+}
+
+/** `juju ssh` exits 255 when ssh could not connect or the connection dropped: a connection failure. */
+export function jujuSshResult(what: string, r: RunResult): RunResult {
+  if (r.code === 255) {
+    throw connectionError(
+      `${what} failed with exit 255 (ssh could not connect or the connection dropped; ` +
+        `the remote command may or may not have run): ${tail(r.stderr)}`,
+    );
+  }
+  return r;
 }
 
 /** The unit's address and machine in `juju status --format=json` output; undefined when absent. */

@@ -2,7 +2,7 @@ import { constants } from "os";
 import { mustMatch, PATTERNS, shq } from "../../core/shell";
 import { DirectTransportSpec, JumphostTransportSpec, SshEndpoint } from "../../core/transportSpec";
 import { connectionError, timeoutError } from "../errors";
-import { unitInStatus } from "./juju";
+import { jujuSshResult, unitInStatus } from "./juju";
 import { acquire, PooledConnection, release, retire } from "./sshPool";
 import { RunOptions, RunResult, StderrLines, tail, Transport, UnitInfo } from "./transport";
 
@@ -116,14 +116,7 @@ export class JumphostTransport implements Transport {
     mustMatch("unit", unit, PATTERNS.unit, UNIT);
     const line = `juju ssh -m ${shq(this.model)} --pty=false ${shq(unit)} ${shq(commandLine)}`;
     const what = `juju ssh to ${unit} via ${this.spec.host}`;
-    const r = await exec(this.spec, what, line, opts);
-    if (r.code === 255) {
-      throw connectionError(
-        `${what} failed with exit 255 (ssh could not connect or the connection dropped; ` +
-          `the remote command may or may not have run): ${tail(r.stderr)}`,
-      );
-    }
-    return r;
+    return jujuSshResult(what, await exec(this.spec, what, line, opts));
   }
 
   async describeUnit(unit: string, timeoutMs: number): Promise<UnitInfo | undefined> {

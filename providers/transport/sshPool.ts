@@ -127,9 +127,23 @@ async function open(ssh: NodeSSH, sock: net.Socket, ep: SshEndpoint, timeoutMs: 
   let refusal: string | undefined;
   const known = ep.hostKeyFingerprint ? [] : readKnownKeys(ep);
   const types = [...new Set(known.filter((k) => !k.revoked).map((k) => k.type))];
+  // The handshake has readyTimeout; the TCP connect needs a deadline of ours too (a dropped SYN
+  // would otherwise wait for the kernel's, minutes).
   await new Promise<void>((resolve, reject) => {
-    sock.once("error", (e) => reject(connectionError(`cannot connect to ${name}: ${e.message}`)));
-    sock.connect(ep.port, ep.host, () => resolve());
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(
+        connectionError(`cannot connect to ${name}: no answer within ${Math.round(timeoutMs / 1000)} s`),
+      );
+    }, timeoutMs);
+    sock.once("error", (e) => {
+      clearTimeout(timer);
+      reject(connectionError(`cannot connect to ${name}: ${e.message}`));
+    });
+    sock.connect(ep.port, ep.host, () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
   try {
     await ssh.connect({
