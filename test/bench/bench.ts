@@ -1,40 +1,90 @@
-import { JujuCall } from "../sim/juju/config";
+import { closeSshConnections, sshConnectionsOpened } from "../../providers/transport/sshPool";
 import { Lab } from "../sim/lab";
+import { directAddresses, startDirect } from "../sim/ssh/directLab";
+import { TestSshd } from "../sim/ssh/sshd";
+import { SimUnit } from "../sim/unit/simUnit";
 
-// `npm run bench [-- --latency-ms N]`: remote calls, connections and wall time of each lifecycle
-// operation against simulated units, for 1 and 3 units. Timing lives here, never in a test.
+// `npm run bench [-- --latency-ms N] [--transport juju|direct|all]`: remote calls, SSH connections,
+// wall time and restart windows of each lifecycle operation against simulated units, for 1 and 3
+// units. Timing lives here, never in a test; overlapping restarts are a defect, so they fail the run.
 
 const DEFAULT_LATENCY_MS = 1000;
+const TRANSPORTS = ["juju", "direct"] as const;
+type Transport = (typeof TRANSPORTS)[number];
 const print = (line = "") => process.stdout.write(`${line}\n`);
 
+function option(argv: readonly string[], name: string, env: string, fallback: string): string {
+  const i = argv.indexOf(name);
+  return i >= 0 ? (argv[i + 1] ?? "") : (process.env[env] ?? fallback);
+}
+
 function latencyMs(argv: readonly string[]): number {
-  const i = argv.indexOf("--latency-ms");
-  const raw = i >= 0 ? argv[i + 1] : (process.env.BENCH_LATENCY_MS ?? String(DEFAULT_LATENCY_MS));
+  const raw = option(argv, "--latency-ms", "BENCH_LATENCY_MS", String(DEFAULT_LATENCY_MS));
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--latency-ms: expected an integer >= 0, got ${raw}`);
   return n;
 }
 
-/**
- * SSH connections an operation opened. The one place to plug the transports' connection counter in,
- * once the node-ssh transports export one; the juju transport opens its connections inside `juju ssh`.
- */
-function sshConnections(): string {
-  return "n/a (juju transport)";
+function transports(argv: readonly string[]): readonly Transport[] {
+  const raw = option(argv, "--transport", "BENCH_TRANSPORT", "all");
+  if (raw === "all") return TRANSPORTS;
+  const t = TRANSPORTS.find((x) => x === raw);
+  if (!t) throw new Error(`--transport: expected juju, direct or all, got ${raw}`);
+  return [t];
 }
 
-/** A restart's round trip: the scripts of both restarts (apply and after a destroy) hold this line. */
-const isRestart = (c: JujuCall) => c.index > 0 && (c.command ?? "").includes('systemctl restart "$svc"');
+/** One lab readied for a transport: what an operation's counters are read from. */
+interface Bench {
+  readonly transport: Transport;
+  readonly lab: Lab;
+  readonly sshd?: TestSshd;
+  readonly config: Record<string, unknown>;
+}
 
-interface Measured {
+interface Counters {
+  readonly jujuCalls: number;
+  readonly sessions: number;
+  readonly opened: Record<string, number>;
+  readonly restarts: number[];
+}
+
+async function counters(b: Bench): Promise<Counters> {
+  return {
+    jujuCalls: (await b.lab.juju.calls()).length,
+    sessions: b.sshd?.sessions().length ?? 0,
+    opened: sshConnectionsOpened(),
+    restarts: b.lab.units.map((u) => u.restartWindows().length),
+  };
+}
+
+interface Window {
+  readonly unit: string;
+  readonly start: number;
+  readonly end?: number;
+}
+
+interface Row {
+  readonly transport: Transport;
+  readonly units: number;
   readonly op: string;
   readonly seconds: number;
-  readonly calls: JujuCall[];
-  readonly t0: number;
+  /** Per unit: `juju ssh` calls, or sshd sessions that landed in the unit. */
+  readonly calls: number[];
+  /** `juju status` and other controller calls. */
+  readonly controller: number;
+  /** Per unit, for node-ssh transports. */
+  readonly connections?: number[];
+  readonly windows: Window[];
+  readonly overlap: boolean;
 }
 
-async function measure(lab: Lab, op: string, run: () => Promise<unknown>): Promise<Measured> {
-  const before = (await lab.juju.calls()).length;
+/** Restarts overlap when one begins before the one before it has its new daemon serving. */
+const overlaps = (w: readonly Window[]) => w.some((x, i) => i > 0 && x.start < (w[i - 1].end ?? Infinity));
+
+async function measure(b: Bench, op: string, run: () => Promise<unknown>): Promise<Row> {
+  // Each pulumi command is its own provider process, so no connection outlives an operation.
+  closeSshConnections();
+  const before = await counters(b);
   const t0 = Date.now();
   const log = console.log;
   console.log = () => undefined; // the providers' progress lines
@@ -44,49 +94,123 @@ async function measure(lab: Lab, op: string, run: () => Promise<unknown>): Promi
     console.log = log;
   }
   const seconds = (Date.now() - t0) / 1000;
-  return { op, seconds, calls: (await lab.juju.calls()).slice(before), t0 };
+  const units = b.lab.units;
+  const names = units.map((u) => u.spec.unit);
+  const calls = (await b.lab.juju.calls()).slice(before.jujuCalls);
+  const sessions = b.sshd?.sessions().slice(before.sessions) ?? [];
+  const perUnit = (u: string) =>
+    b.sshd ? sessions.filter((s) => s === u).length : calls.filter((c) => c.index > 0 && c.unit === u).length;
+  const after = sshConnectionsOpened();
+  const key = (u: SimUnit) => `root@${u.spec.address}:${b.sshd?.port}`;
+  const windows = units
+    .flatMap((u, i) =>
+      u
+        .restartWindows()
+        .slice(before.restarts[i])
+        .map((w) => ({ ...w, unit: u.spec.unit })),
+    )
+    .map((w) => ({ unit: w.unit, start: (w.start - t0) / 1000, end: w.end && (w.end - t0) / 1000 }))
+    .sort((x, y) => x.start - y.start);
+  return {
+    transport: b.transport,
+    units: units.length,
+    op,
+    seconds,
+    calls: names.map(perUnit),
+    controller: calls.filter((c) => c.index === 0).length,
+    connections: b.sshd && units.map((u) => (after[key(u)] ?? 0) - (before.opened[key(u)] ?? 0)),
+    windows,
+    overlap: overlaps(windows),
+  };
 }
 
-function report(m: Measured, units: readonly string[]): void {
-  const ssh = m.calls.filter((c) => c.index > 0);
-  const controller = m.calls.length - ssh.length;
-  const perUnit = units.map((u) => `${u} ${ssh.filter((c) => c.unit === u).length}`).join(", ");
+const sum = (ns: readonly number[]) => ns.reduce((a, n) => a + n, 0);
+const perUnit = (ns: readonly number[]) =>
+  ns.length > 1 ? `${sum(ns)} (${ns.join(", ")})` : String(sum(ns));
+const connections = (r: Row) => (r.connections ? perUnit(r.connections) : "n/a (inside `juju ssh`)");
+const windowList = (r: Row) =>
+  r.windows.map((w) => `${w.unit} ${w.start.toFixed(1)}-${w.end?.toFixed(1) ?? "never served"}`).join(", ");
+
+function report(r: Row): void {
   print(
-    `  ${m.op.padEnd(9)} ${m.seconds.toFixed(1).padStart(6)} s  unit calls ${String(ssh.length).padStart(2)} ` +
-      `(${perUnit})  controller calls ${controller}  ssh connections ${sshConnections()}`,
+    `  ${r.op.padEnd(9)} ${r.seconds.toFixed(1).padStart(6)} s  remote calls ${perUnit(r.calls)}  ` +
+      `controller calls ${r.controller}  ssh connections ${connections(r)}`,
   );
-  if (units.length < 2) return;
-  const windows = m.calls
-    .filter(isRestart)
-    .map((c) => ({ unit: c.unit ?? "?", start: (c.start - m.t0) / 1000, end: (c.end - m.t0) / 1000 }))
-    .sort((a, b) => a.start - b.start);
-  if (windows.length === 0) return;
-  const overlap = windows.some((w, i) => i > 0 && w.start < windows[i - 1].end);
-  const list = windows.map((w) => `${w.unit} ${w.start.toFixed(1)}-${w.end.toFixed(1)} s`).join(", ");
-  print(`            restart windows: ${list}; ${overlap ? "OVERLAP" : "no overlap"}`);
+  if (r.units > 1 && r.windows.length > 0) {
+    print(`            restart windows (s): ${windowList(r)}; ${r.overlap ? "OVERLAP" : "no overlap"}`);
+  }
 }
 
-async function bench(units: number, latency: number): Promise<void> {
-  const lab = await Lab.start({ units: Array.from({ length: units }, () => ({})) });
+async function start(transport: Transport, units: number, latency: number): Promise<Bench> {
+  const specs =
+    transport === "direct"
+      ? directAddresses(units).map((address) => ({ address }))
+      : Array.from({ length: units }, () => ({}));
+  const lab = await Lab.start({ units: specs });
   try {
     await lab.juju.setKnobs({ latencyMs: latency });
-    const engine = lab.engine();
-    const config = lab.config();
-    const names = lab.units.map((u) => u.spec.unit);
-    print(`\n${units} unit${units > 1 ? "s" : ""}, ${latency} ms added to every juju call:`);
-    report(await measure(lab, "fresh up", () => engine.up(config)), names);
-    report(await measure(lab, "no-op up", () => engine.up(config)), names);
-    report(await measure(lab, "preview", () => engine.up(config, { preview: true })), names);
-    report(await measure(lab, "refresh", () => engine.refresh()), names);
-    report(await measure(lab, "destroy", () => engine.destroy()), names);
-  } finally {
+    if (transport === "juju") return { transport, lab, config: lab.config() };
+    const direct = await startDirect(lab, latency);
+    return { transport, lab, sshd: direct.sshd, config: lab.config({ transport: direct.transport }) };
+  } catch (e) {
     await lab.stop();
+    throw e;
+  }
+}
+
+async function bench(transport: Transport, units: number, latency: number): Promise<Row[]> {
+  const b = await start(transport, units, latency);
+  try {
+    const engine = b.lab.engine();
+    const where = transport === "juju" ? "juju call" : "sshd session";
+    print(`\n${transport}, ${units} unit${units > 1 ? "s" : ""}, ${latency} ms added to every ${where}:`);
+    const rows: Row[] = [];
+    const ops: Array<[string, () => Promise<unknown>]> = [
+      ["fresh up", () => engine.up(b.config)],
+      ["no-op up", () => engine.up(b.config)],
+      ["preview", () => engine.up(b.config, { preview: true })],
+      ["refresh", () => engine.refresh()],
+      ["destroy", () => engine.destroy()],
+    ];
+    for (const [op, run] of ops) {
+      const row = await measure(b, op, run);
+      report(row);
+      rows.push(row);
+    }
+    return rows;
+  } finally {
+    closeSshConnections();
+    await b.sshd?.stop();
+    await b.lab.stop();
+  }
+}
+
+/** The figures as the README's table. */
+function table(rows: readonly Row[]): void {
+  print(
+    "\n| transport | units | operation | wall time | remote calls (per unit) | SSH connections | restart windows (s) |",
+  );
+  print("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of rows) {
+    const windows =
+      r.units > 1 && r.windows.length > 0 ? `${windowList(r)}: ${r.overlap ? "overlap" : "no overlap"}` : "";
+    print(
+      `| ${r.transport} | ${r.units} | ${r.op} | ${r.seconds.toFixed(1)} s | ${perUnit(r.calls)} | ${connections(r)} | ${windows} |`,
+    );
   }
 }
 
 async function main(): Promise<void> {
-  const latency = latencyMs(process.argv.slice(2));
-  for (const n of [1, 3]) await bench(n, latency);
+  const argv = process.argv.slice(2);
+  const latency = latencyMs(argv);
+  const rows: Row[] = [];
+  for (const t of transports(argv)) for (const n of [1, 3]) rows.push(...(await bench(t, n, latency)));
+  table(rows);
+  const overlapping = rows.filter((r) => r.overlap);
+  if (overlapping.length > 0) {
+    const which = overlapping.map((r) => `${r.transport} ${r.units} units ${r.op}: ${windowList(r)}`);
+    throw new Error(`restarts overlap (at most one conductor may be down at a time): ${which.join("; ")}`);
+  }
 }
 
 main().catch((e: unknown) => {

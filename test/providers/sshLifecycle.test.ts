@@ -1,10 +1,9 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { closeSshConnections, sshConnectionsOpened } from "../../providers/transport/sshPool";
 import { MiniEngine, Op } from "../harness/engine";
 import { assertGrafted, onUnit, PreGraft } from "../sim/gates";
 import { Lab } from "../sim/lab";
+import { directAddresses, startDirect } from "../sim/ssh/directLab";
 import { TestSshd } from "../sim/ssh/sshd";
 
 // The program's lifecycle with transport `direct`: the real providers (serialized and loaded back as
@@ -47,40 +46,17 @@ describe("lifecycle with transport direct", function () {
 
   before(async () => {
     lab = await Lab.start({
-      units: [
-        { address: "127.0.0.2", etcDefault: "# site tuning\n" },
-        { address: "127.0.0.3", etcDefault: "# site tuning\n" },
-      ],
+      units: directAddresses(2).map((address) => ({ address, etcDefault: "# site tuning\n" })),
     });
     for (const u of lab.units) {
-      // What juju installs on a machine, which the direct transport's unit check reads.
-      const tag = `unit-${u.spec.unit.replace("/", "-")}`;
-      await onUnit(
-        u,
-        `mkdir -p /var/lib/juju/agents/${tag} /var/lib/juju/agents/machine-${u.spec.machine.replace(/\//g, "-")}`,
-      );
       original.push({
         etcDefault: await u.readFile("/etc/default/magnum-conductor"),
         magnumConf: await u.readFile("/etc/magnum/magnum.conf"),
       });
     }
-    fs.mkdirSync(path.join(lab.dir, "sshd"));
-    sshd = await TestSshd.start({
-      dir: path.join(lab.dir, "sshd"),
-      units: lab.units,
-      jujuBinDir: lab.juju.binDir,
-    });
-    const knownHosts = path.join(lab.dir, "known_hosts");
-    fs.writeFileSync(knownHosts, lab.units.map((u) => `${sshd.knownHostsLine(u.spec.address)}\n`).join(""));
-    config = lab.config({
-      transport: {
-        kind: "direct",
-        user: "root",
-        port: sshd.port,
-        privateKeyPath: sshd.clientKey,
-        knownHostsPath: knownHosts,
-      },
-    });
+    const direct = await startDirect(lab);
+    sshd = direct.sshd;
+    config = lab.config({ transport: direct.transport });
     engine = lab.engine();
     console.log = () => undefined; // the providers' progress lines
   });

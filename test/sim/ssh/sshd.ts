@@ -12,6 +12,8 @@ export interface SshdOptions {
   readonly units: readonly SimUnit[];
   /** Put first on PATH of the sessions on 127.0.0.1, the jumphost: where the simulated `juju` is. */
   readonly jujuBinDir: string;
+  /** Added to every session that lands in a unit, as the juju fake's `latencyMs` is to every call. */
+  readonly latencyMs?: number;
 }
 
 function keygen(file: string): string {
@@ -62,12 +64,16 @@ export class TestSshd {
     const sessionLog = path.join(d, "sessions.log");
     fs.writeFileSync(sessionLog, "");
     const port = await freePort();
+    const latency = o.latencyMs ?? 0;
+    if (!Number.isInteger(latency) || latency < 0)
+      throw new Error(`sshd latencyMs: expected an integer >= 0, got ${latency}`);
+    const delay = latency > 0 ? `sleep ${(latency / 1000).toFixed(3)}\n` : "";
     const matches = o.units.map((u, i) => {
       const enter = unitCommand(u.pid, "ubuntu", "").slice(0, -1).map(shq).join(" ");
       const wrapper = path.join(d, `unit-${i}.sh`);
       fs.writeFileSync(
         wrapper,
-        `#!/bin/bash\necho ${shq(u.spec.unit)} >> ${shq(sessionLog)}\n` +
+        `#!/bin/bash\necho ${shq(u.spec.unit)} >> ${shq(sessionLog)}\n${delay}` +
           `exec setpriv --pdeathsig KILL nsenter ${enter} "$SSH_ORIGINAL_COMMAND"\n`,
         { mode: 0o755 },
       );
