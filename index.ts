@@ -9,7 +9,6 @@ import { projectNamespace } from "./components/credentialRules";
 import { DayTwo } from "./components/dayTwo";
 import { ManagementCluster } from "./components/managementCluster";
 import { loadConfig } from "./config";
-import { transportTo } from "./core/transportSpec";
 import { decideRule } from "./openstack/ingressRules";
 import { lookupSecurityGroup } from "./openstack/securityGroup";
 
@@ -35,10 +34,6 @@ export = async () => {
   });
   // Day 2: chart and controller versions checked before any unit changes.
   const compatibility = new Compatibility("compatibility", {
-    transport: transportTo(cfg.transport, conductors[0].address),
-    unit: conductors[0].unit,
-    chartRepo: cfg.chartRepo,
-    chartName: cfg.chartName,
     chartVersion: cfg.chartVersion,
     kubernetes: mgmt.provider,
     capo: mgmt.capo,
@@ -108,6 +103,7 @@ export = async () => {
           owesRestart: grafts[i].owesRestart,
           drivers: grafts[i].drivers,
           configDirLive: grafts[i].configDirLive,
+          gates: grafts[i].gatesSeen,
           apiResources: mgmt.apiResourcesJson,
           health: acceptance.health,
         },

@@ -1,7 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RemoteCheck } from "../providers/remoteCheck";
-import { TransportSpec } from "../core/transportSpec";
 
 /** What a chart release series was tested with (capi-helm-charts release notes, FACTS.md). */
 export interface TestedWith {
@@ -76,11 +74,6 @@ export function checkControllerVersions(
 }
 
 export interface CompatibilityArgs {
-  readonly transport: TransportSpec;
-  /** The conductor that fetches the chart index (the conductors fetch the chart from there). */
-  readonly unit: string;
-  readonly chartRepo: string;
-  readonly chartName: string;
   readonly chartVersion: string;
   /** The management cluster's provider and its CAPO Deployment, already read for the CAPI stack check. */
   readonly kubernetes: k8s.Provider;
@@ -89,13 +82,14 @@ export interface CompatibilityArgs {
 }
 
 /**
- * The gate before anything changes: controller versions within what the chart was tested with, then
- * the chart version present in the repo's index as a conductor fetches it. `ready` carries both.
+ * The gate before any unit changes: controller versions within what the chart was tested with. The
+ * chart's half (the version in the repo's index as each conductor fetches it) runs on every unit
+ * inside its first step. `ready` carries the versions.
  */
 export class Compatibility extends pulumi.ComponentResource {
-  /** "ready" once both hold; every unit's gates wait on it. */
+  /** "ready" once the versions hold; every unit's gates wait on it. */
   readonly ready: pulumi.Output<string>;
-  /** What was found: the chart in the index and the controller versions. */
+  /** The controller versions found. */
   readonly summary: pulumi.Output<string>;
 
   constructor(name: string, args: CompatibilityArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -105,30 +99,14 @@ export class Compatibility extends pulumi.ComponentResource {
       c.key === "capo" ? args.capo : k8s.apps.v1.Deployment.get(`${name}-${c.key}`, c.id, read),
     );
     const specs = pulumi.all(deployments.map((d) => d.spec));
-    const versions = pulumi.all([args.capiStack, specs]).apply(([, all]) => {
+    this.summary = pulumi.all([args.capiStack, specs]).apply(([, all]) => {
       const seen = Object.fromEntries(
         CONTROLLERS.map((c, i) => [c.key, controllerVersion(c.id, all[i]?.template?.spec?.containers ?? [])]),
       ) as Record<Provider, string>;
       return checkControllerVersions(args.chartVersion, seen);
     });
-    const chart = new RemoteCheck(
-      `${name}-chart-index`,
-      {
-        transport: args.transport,
-        unit: args.unit,
-        check: {
-          kind: "chartIndex",
-          repo: args.chartRepo,
-          chart: args.chartName,
-          version: args.chartVersion,
-        },
-        // Constant once the versions hold, so a provider upgrade within the tested minors reruns nothing.
-        guards: versions.apply(() => "controllers within the tested versions"),
-      },
-      { parent: this },
-    );
-    this.ready = pulumi.all([chart.seen, versions]).apply(() => "ready");
-    this.summary = pulumi.interpolate`${chart.seen}; ${versions}`;
+    // Constant once the versions hold, so a provider upgrade within the tested minors reruns nothing.
+    this.ready = this.summary.apply(() => "ready");
     this.registerOutputs({ ready: this.ready, summary: this.summary });
   }
 }

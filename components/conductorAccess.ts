@@ -2,11 +2,10 @@ import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { RuleDecision, ruleDescription } from "../openstack/ingressRules";
 import { HelmBinary } from "../providers/helmBinary";
-import { RemoteCheck } from "../providers/remoteCheck";
-import { AuthProof } from "../providers/remoteCheck/types";
+import { ChartIndexCheck } from "../providers/gates";
 import { RemoteFile } from "../providers/remoteFile";
 import { MAGNUM } from "./magnum";
-import { targetOf, UnitSpec } from "./unitSpec";
+import { seenBy, targetOf, UnitSpec } from "./unitSpec";
 
 /** The management cluster's API as a conductor must reach it, and the group its rule goes into. */
 export interface ApiAccess {
@@ -19,13 +18,12 @@ export interface ApiAccess {
   readonly openstackProvider: openstack.Provider;
 }
 
-/** The helm release tarball to install, and the releases its auth proof must list. */
+/** The helm release tarball to install. */
 export interface HelmSpec {
   readonly version: string;
   readonly tarballUrl: string;
   /** "" when the download is not pinned to a digest. */
   readonly tarballSha256: string;
-  readonly expectedReleases: readonly string[];
 }
 
 export interface ConductorAccessArgs {
@@ -34,45 +32,55 @@ export interface ConductorAccessArgs {
   /** The kubeconfig content, a secret Output. */
   readonly kubeconfig: pulumi.Input<string>;
   readonly helm: HelmSpec;
-  /** What the auth proof demands of the delivered credential besides authenticating. */
-  readonly rights: AuthRights;
+  /** The unit's first gates, run by the kubeconfig's delivery before it writes anything. */
+  readonly preflight: PreflightGates;
   readonly after: pulumi.Resource[];
 }
 
-/** The driver's rights, and where helm lists releases: everywhere (admin) or in the projects (scoped). */
-export type AuthRights = Required<
-  Pick<AuthProof, "allNamespaces" | "clusterRules" | "namespacedRules" | "namespaces">
->;
+/** What the unit's first gates check besides the unit itself and its [trust]. */
+export interface PreflightGates {
+  readonly egressCheckUrls: readonly string[];
+  /** The configured chart version must be in the repo's index as this conductor fetches it. */
+  readonly chart: ChartIndexCheck;
+  /** The management cluster's readiness: a down CAPI stack stops the unit here. */
+  readonly capiStack: pulumi.Input<string>;
+}
 
-/** The runbook's access stage: SG rule -> TCP gate -> kubeconfig -> helm -> auth proof. */
+/**
+ * The runbook's access stage, each read-only gate inside the step it guards (one round trip each):
+ * kubeconfig [preflight, egress, chart index] -> SG rule -> helm [TCP gate].
+ */
 export class ConductorAccess extends pulumi.ComponentResource {
   /** When the kubeconfig last really changed on the unit: a restart follows it. */
   readonly kubeconfigChangedAt: pulumi.Output<string>;
-  /** What the next stage waits on: the auth proof. */
+  /** The delivered kubeconfig's hash (secret) and the live helm: a change reruns the auth proof. */
+  readonly proofGuards: pulumi.Output<string>;
+  /** What each gate saw, by step. */
+  readonly gatesSeen: pulumi.Output<string>;
+  /** What the next stage waits on: helm. */
   readonly ready: pulumi.Resource;
 
   constructor(name: string, args: ConductorAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:ConductorAccess", name, {}, opts);
-    const { kubeconfig, authProof } = createConductorAccess(name, args, this);
+    const { kubeconfig, helm } = createConductorAccess(name, args, this);
     this.kubeconfigChangedAt = kubeconfig.changedAt;
-    this.ready = authProof;
-    this.registerOutputs({ kubeconfigChangedAt: this.kubeconfigChangedAt, ready: authProof.urn });
+    this.proofGuards = pulumi.interpolate`${kubeconfig.sha256} ${helm.liveVersion}`;
+    this.gatesSeen = seenBy([kubeconfig.gatesSeen, helm.gatesSeen]);
+    this.ready = helm;
+    this.registerOutputs({
+      kubeconfigChangedAt: this.kubeconfigChangedAt,
+      proofGuards: this.proofGuards,
+      gatesSeen: this.gatesSeen,
+      ready: helm.urn,
+    });
   }
 }
 
 function createConductorAccess(name: string, args: ConductorAccessArgs, parent: pulumi.Resource) {
-  const { unit: u, api } = args;
+  const { unit: u, api, preflight } = args;
   const target = targetOf(u);
-  const rule = createRule(name, args, parent);
-  const tcp = new RemoteCheck(
-    `${name}-tcp`,
-    {
-      ...target,
-      check: { kind: "tcp", host: api.host, port: api.port },
-      guards: pulumi.interpolate`${u.guards} ${rule.id}`,
-    },
-    { parent, dependsOn: [rule] },
-  );
+  // The unit's first change runs its first gates: nothing on the unit or in Neutron changes before
+  // they hold.
   const kubeconfig = new RemoteFile(
     `${name}-kubeconfig`,
     {
@@ -83,9 +91,18 @@ function createConductorAccess(name: string, args: ConductorAccessArgs, parent: 
       mode: "0600",
       ownerFromService: MAGNUM.service,
       destroyMode: u.destroyMode,
+      gates: [
+        { kind: "preflight", address: u.address, magnumConf: MAGNUM.conf },
+        ...(preflight.egressCheckUrls.length > 0
+          ? [{ kind: "egress" as const, urls: [...preflight.egressCheckUrls] }]
+          : []),
+        preflight.chart,
+      ],
+      guards: pulumi.interpolate`${preflight.capiStack} ${u.guards}`,
     },
-    { parent, dependsOn: [tcp] },
+    { parent, dependsOn: args.after },
   );
+  const rule = createRule(name, args, [kubeconfig], parent);
   const helm = new HelmBinary(
     `${name}-helm`,
     {
@@ -95,26 +112,12 @@ function createConductorAccess(name: string, args: ConductorAccessArgs, parent: 
       tarballSha256: args.helm.tarballSha256,
       installPath: MAGNUM.helmPath,
       destroyMode: u.destroyMode,
+      gates: [{ kind: "tcp", host: api.host, port: api.port }],
+      guards: pulumi.interpolate`${u.guards} ${rule.id}`,
     },
-    { parent, dependsOn: [kubeconfig] },
+    { parent, dependsOn: [kubeconfig, rule] },
   );
-  const authProof = new RemoteCheck(
-    `${name}-auth-proof`,
-    {
-      ...target,
-      check: {
-        kind: "helmAuth",
-        kubeconfigPath: MAGNUM.kubeconfig,
-        service: MAGNUM.service,
-        // A scoped account cannot list the CAPI stack's releases; it lists its projects' instead.
-        expectedReleases: args.rights.allNamespaces ? [...args.helm.expectedReleases] : [],
-        ...args.rights,
-      },
-      guards: pulumi.interpolate`${u.guards} ${kubeconfig.sha256} ${helm.liveVersion}`,
-    },
-    { parent, dependsOn: [kubeconfig, helm] },
-  );
-  return { kubeconfig, authProof };
+  return { kubeconfig, helm };
 }
 
 /**
@@ -122,9 +125,14 @@ function createConductorAccess(name: string, args: ConductorAccessArgs, parent: 
  * created, and kept by a rollback destroy. Our own (by its description) stays ours: `import` is a
  * no-op while it is in state and takes it back if the state was lost, instead of a 409.
  */
-function createRule(name: string, args: ConductorAccessArgs, parent: pulumi.Resource) {
+function createRule(
+  name: string,
+  args: ConductorAccessArgs,
+  after: pulumi.Resource[],
+  parent: pulumi.Resource,
+) {
   const { unit: u, api } = args;
-  const ruleOpts = { parent, provider: api.openstackProvider, dependsOn: args.after };
+  const ruleOpts = { parent, provider: api.openstackProvider, dependsOn: after };
   if (api.rule.widerRules.length > 0) {
     pulumi.log.warn(
       `${u.unit}: ${api.rule.widerRules.join(", ")} also admit ${u.address} to tcp/${api.port}; ` +

@@ -4,13 +4,15 @@ import { Conductor, GraftConfig } from "../config";
 import { RuleDecision } from "../openstack/ingressRules";
 import { transportTo } from "../core/transportSpec";
 import { sha256 } from "../providers/diffing";
+import { AuthProof } from "../providers/gates";
 import { ConductorAccess } from "./conductorAccess";
 import { ConductorConfig } from "./conductorConfig";
 import { ConductorService } from "./conductorService";
 import { driverRights, projectNamespace } from "./credentialRules";
 import { DriverInstall } from "./driverInstall";
+import { MAGNUM } from "./magnum";
 import { Preflight } from "./preflight";
-import { UnitSpec } from "./unitSpec";
+import { seenBy, UnitSpec } from "./unitSpec";
 
 /** The settings a unit's graft is made of: the configuration without the kubeconfig's content. */
 export type GraftSettings = Omit<GraftConfig, "mgmtKubeconfig" | "conductors" | "jujuModel">;
@@ -40,6 +42,8 @@ export class ConductorGraft extends pulumi.ComponentResource {
   readonly restartPid: pulumi.Output<string>;
   readonly owesRestart: pulumi.Output<boolean>;
   readonly runningVersion: pulumi.Output<string>;
+  /** What every gate of the unit saw when it last ran, by step. */
+  readonly gatesSeen: pulumi.Output<string>;
   /** The last stage: what the acceptance checks wait on. */
   readonly service: ConductorService;
   /** The restart a destroy runs last on this unit: the next unit's is deleted before it. */
@@ -47,13 +51,14 @@ export class ConductorGraft extends pulumi.ComponentResource {
 
   constructor(name: string, args: ConductorGraftArgs, opts?: pulumi.ComponentResourceOptions) {
     super("magnum-capi-graft:conductor:ConductorGraft", name, {}, opts);
-    const { preflight, install, service } = createConductorGraft(name, args, this);
+    const { preflight, install, service, gatesSeen } = createConductorGraft(name, args, this);
     this.installedVersion = install.installedVersion;
     this.drivers = service.drivers;
     this.configDirLive = service.configDirLive;
     this.restartPid = service.pid;
     this.owesRestart = service.owesRestart;
     this.runningVersion = service.runningVersion;
+    this.gatesSeen = gatesSeen;
     this.service = service;
     this.restartAfterDestroy = preflight.restartAfterDestroy;
     this.registerOutputs({
@@ -63,6 +68,7 @@ export class ConductorGraft extends pulumi.ComponentResource {
       restartPid: this.restartPid,
       owesRestart: this.owesRestart,
       runningVersion: this.runningVersion,
+      gatesSeen: this.gatesSeen,
     });
   }
 }
@@ -80,12 +86,7 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
 
   const preflight = new Preflight(
     `${name}-preflight`,
-    {
-      unit,
-      egressCheckUrls: c.egressCheckUrls,
-      capiStack: args.capiStack,
-      restartAfter: args.roll.previous?.restartAfterDestroy,
-    },
+    { unit, restartAfter: args.roll.previous?.restartAfterDestroy },
     child,
   );
   const access = new ConductorAccess(
@@ -105,10 +106,13 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
         version: c.helmVersion,
         tarballUrl: c.helmTarballUrl,
         tarballSha256: c.helmTarballSha256 ?? "",
-        expectedReleases: c.expectedHelmReleases,
       },
-      rights: driverRights(c.conductorCredential === "scoped", c.credentialProjects.map(projectNamespace)),
-      after: preflight.ready,
+      preflight: {
+        egressCheckUrls: c.egressCheckUrls,
+        chart: { kind: "chartIndex", repo: c.chartRepo, chart: c.chartName, version: c.chartVersion },
+        capiStack: args.capiStack,
+      },
+      after: [preflight.restartAfterDestroy],
     },
     child,
   );
@@ -119,6 +123,8 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
       driverVersion: c.driverVersion,
       rollbackDriverVersion: c.rollbackDriverVersion,
       pipIndexUrl: c.pipIndexUrl ?? "",
+      authProof: authProof(c),
+      guards: pulumi.interpolate`${unit.guards} ${access.proofGuards}`,
       after: [access.ready],
     },
     child,
@@ -143,7 +149,22 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
     },
     child,
   );
-  return { preflight, install, service };
+  return { preflight, install, service, gatesSeen: seenBy([access.gatesSeen, install.gatesSeen]) };
+}
+
+/**
+ * As the service user, with the delivered kubeconfig: the driver's rights, then helm's releases (all
+ * namespaces for admin; a scoped account cannot list the CAPI stack's, so its projects' instead).
+ */
+function authProof(c: GraftSettings): AuthProof {
+  const rights = driverRights(c.conductorCredential === "scoped", c.credentialProjects.map(projectNamespace));
+  return {
+    kind: "helmAuth",
+    kubeconfigPath: MAGNUM.kubeconfig,
+    service: MAGNUM.service,
+    expectedReleases: rights.allNamespaces ? [...c.expectedHelmReleases] : [],
+    ...rights,
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { AuthProof } from "../providers/gates";
 import { PipPackage } from "../providers/pipPackage";
 import { MAGNUM } from "./magnum";
 import { targetOf, UnitSpec } from "./unitSpec";
@@ -10,6 +11,10 @@ export interface DriverInstallArgs {
   readonly rollbackDriverVersion: string;
   /** "" for pip's own default index. */
   readonly pipIndexUrl: string;
+  /** The auth proof the install runs first: the delivered credential must authenticate and hold the driver's rights. */
+  readonly authProof: AuthProof;
+  /** The desired graft, the delivered kubeconfig's hash (secret) and the live helm: a change reruns the proof. */
+  readonly guards: pulumi.Input<string>;
   readonly after: pulumi.Resource[];
 }
 
@@ -19,6 +24,8 @@ export interface DriverInstallArgs {
  */
 export class DriverInstall extends pulumi.ComponentResource {
   readonly installedVersion: pulumi.Output<string>;
+  /** What the auth proof saw. */
+  readonly gatesSeen: pulumi.Output<string | undefined>;
   /** When the driver last really changed on the unit: a restart follows it. */
   readonly changedAt: pulumi.Output<string>;
   /** What the next stage waits on. */
@@ -29,8 +36,13 @@ export class DriverInstall extends pulumi.ComponentResource {
     const driver = createDriverInstall(name, args, this);
     this.installedVersion = driver.installedVersion;
     this.changedAt = driver.changedAt;
+    this.gatesSeen = driver.gatesSeen;
     this.ready = driver;
-    this.registerOutputs({ installedVersion: this.installedVersion, changedAt: this.changedAt });
+    this.registerOutputs({
+      installedVersion: this.installedVersion,
+      changedAt: this.changedAt,
+      gatesSeen: this.gatesSeen,
+    });
   }
 }
 
@@ -46,6 +58,8 @@ function createDriverInstall(name: string, args: DriverInstallArgs, parent: pulu
       entryPointName: MAGNUM.driverName,
       rollbackVersion: args.rollbackDriverVersion,
       destroyMode: args.unit.destroyMode,
+      gates: [args.authProof],
+      guards: args.guards,
     },
     { parent, dependsOn: args.after },
   );

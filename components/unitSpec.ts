@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { DestroyMode } from "../core/destroyMode";
 import { TransportSpec } from "../core/transportSpec";
 
@@ -16,4 +17,9 @@ export interface UnitSpec {
 /** Where a unit's remote resources run. */
 export function targetOf(u: UnitSpec): { transport: TransportSpec; unit: string } {
   return { transport: u.transport, unit: u.unit };
+}
+
+/** What the gates of several steps saw, in order ("" for a step whose state predates its gates). */
+export function seenBy(steps: pulumi.Output<string | undefined>[]): pulumi.Output<string> {
+  return pulumi.all(steps).apply((seen) => seen.filter((x) => x).join("; "));
 }

@@ -4,6 +4,7 @@ import { mustMatch, PATTERNS } from "../core/shell";
 import { TransportSpec } from "../core/transportSpec";
 import { changedKeys, checkInputs } from "./diffing";
 import { WAY_BACK } from "./errors";
+import { checkUnit, GatedInputs, gatesScript, gatesSeen, GateSpec, validateGates } from "./gates";
 import { Connect, runScript, Target } from "./remote";
 
 /** The resource inputs every remote-script resource shares: where its scripts run. */
@@ -11,6 +12,18 @@ export interface TargetArgs {
   readonly transport: pulumi.Input<TransportSpec>;
   readonly unit: pulumi.Input<string>;
 }
+
+/**
+ * The read-only GATEs a step runs in its own script, before it changes anything: one round trip for
+ * the gates and the step they guard.
+ */
+export interface GatedArgs {
+  readonly gates?: pulumi.Input<GateSpec[]>;
+  /** Anything whose change must rerun the gates (the desired state they guard). */
+  readonly guards?: pulumi.Input<string>;
+}
+
+const GATE_KEYS = ["gates", "guards"];
 
 /** A resource whose delete puts the unit back, the way `destroyMode` says. */
 export interface UndoableArgs extends TargetArgs {
@@ -74,10 +87,6 @@ export interface RemoteScript<I extends Target, O extends Target> {
   live(results: Record<string, string>, step: string, unit: string): Partial<O>;
   /** After an apply: what the unit must show, when it does not. */
   verify?(live: Partial<O>, i: I): Mismatch | undefined;
-  /** Asked of the transport before every script (not a round trip on the unit). */
-  precheck?(connect: Connect, i: I): Promise<void>;
-  /** On refresh: what to record instead of failing, for a failure that is a finding (a gate). */
-  findings?(e: unknown): Partial<O> | undefined;
 }
 
 /** The dynamic provider every remote-script resource is: one spec, one transport. */
@@ -98,7 +107,7 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
     // How the unit is reached is recorded, never a replace: a replace would undo and redo the graft
     // (its delete restores the originals after the new resource wrote them). Recorded, so a later
     // destroy reaches the unit the new way.
-    const changed = changedKeys(olds, news, [...s.applyKeys, ...s.recordKeys, "transport"]);
+    const changed = changedKeys(olds, news, [...s.applyKeys, ...GATE_KEYS, ...s.recordKeys, "transport"]);
     return {
       changes: replaces.length > 0 || changed.length > 0 || s.drifted(olds, news),
       replaces,
@@ -113,7 +122,8 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
 
   async update(_id: string, olds: O, news: I): Promise<pulumi.dynamic.UpdateResult<O>> {
     this.validate(news);
-    if (!this.spec.drifted(olds, news) && changedKeys(olds, news, this.spec.applyKeys).length === 0) {
+    const rerun = changedKeys(olds, news, [...this.spec.applyKeys, ...GATE_KEYS]);
+    if (!this.spec.drifted(olds, news) && rerun.length === 0) {
       // Only what is recorded changed: nothing to do on the unit.
       return { outs: { ...olds, ...this.stored(news) } as O };
     }
@@ -124,14 +134,8 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
     if (props === undefined) throw new Error(`refresh of ${id}: no recorded state to measure from`);
     const script = this.spec.measure(props);
     if (!script) return { id, props };
-    try {
-      const r = await this.run(script, props);
-      return { id, props: { ...props, ...this.spec.live(r, script.step, props.unit) } };
-    } catch (e) {
-      const found = this.spec.findings?.(e);
-      if (!found) throw e;
-      return { id, props: { ...props, ...found } };
-    }
+    const r = await this.run(script, props);
+    return { id, props: { ...props, ...this.spec.live(r, script.step, props.unit) } };
   }
 
   async delete(_id: string, props: O): Promise<void> {
@@ -145,25 +149,32 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
       const mode = (i as { destroyMode?: string }).destroyMode as string;
       mustMatch("destroyMode", mode, DESTROY_MODE.pattern, DESTROY_MODE.expected);
     }
+    validateGates((i as GatedInputs).gates ?? []);
     this.spec.validate(i);
   }
 
   private async apply(i: I, changedBefore: string): Promise<O> {
     const script = this.spec.apply(i);
     if ("recorded" in script) return { ...this.stored(i), ...script.recorded } as unknown as O;
-    const r = await this.run(script, i);
+    const gates = (i as GatedInputs).gates ?? [];
+    await checkUnit(this.connect, i, gates);
+    const r = await this.run({ ...script, body: `${gatesScript(gates)}\n${script.body}` }, i);
     const live = this.spec.live(r, script.step, i.unit);
     const bad = this.spec.verify?.(live, i);
     if (bad) {
       throw new Error(`${script.step} on ${i.unit}: expected ${bad.expected}; saw ${bad.seen}. ${WAY_BACK}`);
     }
     const changedAt = r.changed === "1" ? new Date().toISOString() : changedBefore;
-    const outs = { ...this.stored(i), ...live, ...(this.spec.tracksChanges ? { changedAt } : {}) };
+    const outs = {
+      ...this.stored(i),
+      ...live,
+      ...(this.spec.tracksChanges ? { changedAt } : {}),
+      ...(gates.length > 0 ? { gatesSeen: gatesSeen(gates, r) } : {}),
+    };
     return outs as unknown as O;
   }
 
   private async run(script: Script, target: I | O): Promise<Record<string, string>> {
-    await this.spec.precheck?.(this.connect, target as I);
     try {
       return await runScript(this.connect, target, script.step, script.body, {
         stdin: script.stdin,

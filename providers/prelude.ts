@@ -28,6 +28,8 @@ snapshot() {
   fi
   mv -T -- "$d.tmp" "$d"
 }
+# 1 when the graft keeps a pre-graft copy of the path: only then has a rollback anything to put back.
+has_original() { if [ -e "$(snap_dir "$1")/content" ]; then echo 1; else echo 0; fi; }
 attrs() { stat -c '%a %U %G' -- "$1"; }
 # Puts back what the snapshot holds. rollback keeps paths that did not exist before; remove
 # deletes them and forgets the snapshot. Safe to rerun: a second run finds nothing to do.

@@ -46,8 +46,9 @@ export async function runScript(
   }
   const results = parseResults(r.stdout);
   if (r.code === 3) {
+    // A gate that runs inside the script of the step it guards names itself.
     throw gateError(
-      `${step} on ${target.unit}: expected ${results["fail.expected"] ?? "?"}; saw ${results["fail.seen"] ?? "?"}. ${WAY_BACK}`,
+      `${results["fail.step"] || step} on ${target.unit}: expected ${results["fail.expected"] ?? "?"}; saw ${results["fail.seen"] ?? "?"}. ${WAY_BACK}`,
     );
   }
   if (r.code !== 0) {

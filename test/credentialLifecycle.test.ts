@@ -105,8 +105,10 @@ describe("scoped conductor credential through its lifecycle", function () {
         403,
       );
       assert.match(
-        String(entry(engine, "magnum-0-access-auth-proof").outputs.seen),
-        new RegExp(`^rights: \\d+ held; releases per project namespace: ${PROJECT_NS}:0$`),
+        String(entry(engine, "magnum-0-install-driver").outputs.gatesSeen),
+        new RegExp(
+          `^auth proof \\(rights, helm list -n <project>\\): rights: \\d+ held; releases per project namespace: ${PROJECT_NS}:0$`,
+        ),
       );
       assert.equal(await onUnit(lab.units[0], "systemctl is-active magnum-conductor"), "active");
       assert.equal(

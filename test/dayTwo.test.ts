@@ -4,7 +4,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { checkControllerVersions, controllerVersion, TESTED_WITH } from "../components/compatibility";
 import { capiMagnumClusters, isCapiTemplate } from "../openstack/clusters";
-import { chartIndexScript } from "../providers/remoteCheck/chartIndex";
+import { chartIndexScript } from "../providers/gates/chartIndex";
 import { PRELUDE } from "../providers/prelude";
 import { describeDestroy, DestroyGuardInputs, DestroyGuardProvider } from "../providers/destroyGuard";
 import { parseResults } from "../providers/remote";
@@ -258,9 +258,12 @@ describe("day 2 against a simulated conductor", function () {
 
   it("records the rollback's consequences and the clusters affected for the destroy preview", async () => {
     const r = await engine.up(lab.config());
+    assert.equal(String(r.outputs.compatibility), "CAPI v1.13.2, CAPO v0.14.4, ORC v2.5.0");
+    // The chart's half runs on each unit, in its kubeconfig's step.
+    const conductors = r.outputs.conductors as Record<string, { gates: string }>;
     assert.match(
-      String(r.outputs.compatibility),
-      /openstack-cluster 0\.25\.1 listed in .*; CAPI v1\.13\.2, CAPO v0\.14\.4, ORC v2\.5\.0/,
+      conductors["magnum/0"].gates,
+      /chart index check \(openstack-cluster 0\.25\.1\): openstack-cluster 0\.25\.1 listed in http:\/\/127\.0\.0\.1:\d+\/index\.yaml/,
     );
     const onDestroy = String(r.outputs.onDestroy);
     assert.match(onDestroy, /pins magnum-capi-helm 1\.3\.0 on magnum\/0/);

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { GateSpec } from "../providers/gates";
 import { runLocalCommand } from "./harness/command";
 import { Registration, runProgram } from "./harness/program";
 
@@ -148,14 +149,10 @@ describe("resource graph under mocks", function () {
       const urn = (n: string) => byName(regs, `${unit}-${n}`).urn;
       const deps = (n: string) => byName(regs, `${unit}-${n}`).deps;
       const chain: [string, string[]][] = [
-        ["preflight-egress", ["preflight-unit"]],
-        ["preflight-restart-after-destroy", ["preflight-unit", "preflight-egress"]],
-        ["access-rule", ["preflight-unit", "preflight-egress", "preflight-restart-after-destroy"]],
-        ["access-tcp", ["access-rule"]],
-        ["access-kubeconfig", ["access-tcp"]],
-        ["access-helm", ["access-kubeconfig"]],
-        ["access-auth-proof", ["access-kubeconfig", "access-helm"]],
-        ["install-driver", ["access-auth-proof"]],
+        ["access-kubeconfig", ["preflight-restart-after-destroy"]],
+        ["access-rule", ["access-kubeconfig"]],
+        ["access-helm", ["access-kubeconfig", "access-rule"]],
+        ["install-driver", ["access-helm"]],
         ["config-drop-in", ["install-driver"]],
         ["config-daemon-args", ["config-drop-in"]],
         ["service-restart", ["config-daemon-args"]],
@@ -164,10 +161,25 @@ describe("resource graph under mocks", function () {
         for (const b of before)
           assert.ok(deps(name).includes(urn(b)), `${unit}-${name} must depend on ${unit}-${b}`);
       }
-      assert.equal(byName(regs, `${unit}-preflight-unit`).inputs.unit, unit.replace("-", "/"));
+      // Each read-only gate runs inside the step it guards, before that step changes anything.
+      const kinds = (n: string) =>
+        (byName(regs, `${unit}-${n}`).inputs.gates as GateSpec[]).map((g) => g.kind);
+      assert.deepEqual(kinds("access-kubeconfig"), ["preflight", "egress", "chartIndex"]);
+      assert.deepEqual(kinds("access-helm"), ["tcp"]);
+      assert.deepEqual(kinds("install-driver"), ["helmAuth"]);
+      const [preflight] = byName(regs, `${unit}-access-kubeconfig`).inputs.gates as GateSpec[];
+      assert.deepEqual(preflight, {
+        kind: "preflight",
+        address: unit === "magnum-0" ? "10.12.4.76" : "10.12.4.77",
+        magnumConf: "/etc/magnum/magnum.conf",
+      });
+      assert.equal(byName(regs, `${unit}-access-kubeconfig`).inputs.unit, unit.replace("-", "/"));
     }
-    const units = regs.filter((r) => r.type.endsWith(":RemoteCheck")).map((r) => r.inputs.unit);
-    assert.deepEqual([...new Set(units)].sort(), ["magnum/0", "magnum/1"]);
+    assert.deepEqual(
+      regs.filter((r) => r.type.endsWith(":RemoteCheck")),
+      [],
+      "no gate is a resource of its own",
+    );
   });
 
   it("keeps the kubeconfig secret: secret input, secret hash, nowhere in plaintext", async () => {
@@ -189,14 +201,23 @@ describe("resource graph under mocks", function () {
 
   it("puts the compatibility gate before every unit and the destroy guard after every unit", async () => {
     const { registrations: regs } = await run(world());
-    const chart = byName(regs, "compatibility-chart-index");
-    assert.equal(chart.inputs.unit, "magnum/0");
+    const versions = byName(regs, "compatibility-capi");
     const guard = byName(regs, "day-two-destroy-guard");
     assert.ok(
       guard.secretInputs.includes("kubeconfig") && guard.additionalSecretOutputs.includes("kubeconfig"),
     );
     for (const unit of ["magnum-0", "magnum-1"]) {
-      assert.ok(byName(regs, `${unit}-preflight-unit`).deps.includes(chart.urn), `${unit} waits on the gate`);
+      const kubeconfig = byName(regs, `${unit}-access-kubeconfig`);
+      assert.ok(kubeconfig.deps.includes(versions.urn), `${unit} waits on the controller versions`);
+      assert.deepEqual(
+        (kubeconfig.inputs.gates as GateSpec[]).find((g) => g.kind === "chartIndex"),
+        {
+          kind: "chartIndex",
+          repo: "https://azimuth-cloud.github.io/capi-helm-charts",
+          chart: "openstack-cluster",
+          version: "0.25.1",
+        },
+      );
       assert.ok(guard.deps.includes(byName(regs, `${unit}-service-restart`).urn), `guard after ${unit}`);
     }
   });
@@ -223,7 +244,7 @@ describe("resource graph under mocks", function () {
     const remove = await run(world(), baseConfig({ destroyMode: "remove" }));
     assert.equal(byName(remove.registrations, "magnum-0-access-rule").retainOnDelete, false);
     const guards = (run: typeof rollback) =>
-      byName(run.registrations, "magnum-0-preflight-unit").inputs.guards;
+      byName(run.registrations, "magnum-0-access-kubeconfig").inputs.guards;
     assert.equal(guards(remove), guards(rollback), "changing destroyMode reruns no gate");
   });
 

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls } from "../../core/shell";
-import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
+import { RemoteScript, RemoteScriptProvider, GatedArgs, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
-import { applyScript, MEASURE_SCRIPT, restoreScript } from "./scripts";
+import { applyScript, measureScript, restoreScript } from "./scripts";
 import { HelmBinaryInputs, HelmBinaryOutputs } from "./types";
 
 export { HelmBinaryInputs, HelmBinaryOutputs } from "./types";
@@ -30,13 +30,16 @@ const HELM_BINARY: RemoteScript<HelmBinaryInputs, HelmBinaryOutputs> = {
   id: (i) => `${i.unit}:${i.installPath}`,
   drifted: (olds, news) => !matches(olds.liveVersion, news.version),
   apply: (i) => ({ step: `helm ${i.version}`, body: applyScript(i), timeoutSeconds: 420 }),
-  measure: () => ({ step: "measure helm", body: MEASURE_SCRIPT, timeoutSeconds: 60 }),
-  remove: (p) => ({
-    step: `restore ${p.installPath} (${p.destroyMode})`,
-    body: restoreScript(p),
-    timeoutSeconds: 60,
+  measure: (p) => ({ step: "measure helm", body: measureScript(p), timeoutSeconds: 60 }),
+  // A rollback keeps a helm the graft added: nothing to put back, no round trip.
+  remove: (p) =>
+    p.destroyMode === "rollback" && p.hasOriginal === "0"
+      ? undefined
+      : { step: `restore ${p.installPath} (${p.destroyMode})`, body: restoreScript(p), timeoutSeconds: 60 },
+  live: (r, step, unit) => ({
+    liveVersion: need(r, "version", step, unit),
+    hasOriginal: need(r, "has_original", step, unit),
   }),
-  live: (r, step, unit) => ({ liveVersion: need(r, "version", step, unit) }),
 };
 
 export class HelmBinaryProvider extends RemoteScriptProvider<HelmBinaryInputs, HelmBinaryOutputs> {
@@ -45,7 +48,7 @@ export class HelmBinaryProvider extends RemoteScriptProvider<HelmBinaryInputs, H
   }
 }
 
-export interface HelmBinaryArgs extends UndoableArgs {
+export interface HelmBinaryArgs extends UndoableArgs, GatedArgs {
   readonly version: pulumi.Input<string>;
   readonly tarballUrl: pulumi.Input<string>;
   readonly tarballSha256: pulumi.Input<string>;
@@ -55,12 +58,13 @@ export interface HelmBinaryArgs extends UndoableArgs {
 /** helm at a version on the unit's PATH, installed from the release tarball when missing or different. */
 export class HelmBinary extends pulumi.dynamic.Resource {
   declare readonly liveVersion: pulumi.Output<string>;
+  declare readonly gatesSeen: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: HelmBinaryArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       new HelmBinaryProvider(),
       name,
-      { ...args, liveVersion: undefined },
+      { ...args, liveVersion: undefined, hasOriginal: undefined, gatesSeen: undefined },
       opts,
       "magnum-capi-graft",
       "HelmBinary",

@@ -1,7 +1,10 @@
 import { shq } from "../../core/shell";
 import { HelmBinaryInputs, HelmBinaryOutputs } from "./types";
 
-const MEASURE = `measure() { emit version "$(helm version --short 2>/dev/null || true)"; emit path "$(command -v helm || true)"; }`;
+const MEASURE = `measure() {
+  emit version "$(helm version --short 2>/dev/null || true)"; emit path "$(command -v helm || true)"
+  emit has_original "$(has_original "$dest")"
+}`;
 
 export function applyScript(i: HelmBinaryInputs): string {
   return `want=${shq(i.version)}
@@ -41,7 +44,9 @@ case "$cur" in "$want" | "$want+"*) ;; *) gate "helm $want on PATH" "\${cur:-no 
 measure`;
 }
 
-export const MEASURE_SCRIPT = `${MEASURE}\nmeasure`;
+export function measureScript(p: HelmBinaryOutputs): string {
+  return `dest=${shq(p.installPath)}\n${MEASURE}\nmeasure`;
+}
 
 export function restoreScript(p: HelmBinaryOutputs): string {
   return `restore ${shq(p.installPath)} ${shq(p.destroyMode)}`;

@@ -1,7 +1,8 @@
+import { GatedInputs, GatedOutputs } from "../gates";
 import { DestroyMode } from "../../core/destroyMode";
 import { Target } from "../remote";
 
-export interface HelmBinaryInputs extends Target {
+export interface HelmBinaryInputs extends Target, GatedInputs {
   readonly version: string;
   readonly tarballUrl: string;
   /** "" when the download is not pinned to a digest. */
@@ -10,7 +11,9 @@ export interface HelmBinaryInputs extends Target {
   readonly destroyMode: DestroyMode;
 }
 
-export interface HelmBinaryOutputs extends HelmBinaryInputs {
+export interface HelmBinaryOutputs extends HelmBinaryInputs, GatedOutputs {
   /** `helm version --short` on the unit's PATH as last seen, "" when absent. */
   readonly liveVersion: string;
+  /** "1" when the graft keeps the helm it replaced; absent in state written before it was recorded. */
+  readonly hasOriginal?: string;
 }

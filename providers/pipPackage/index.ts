@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls } from "../../core/shell";
-import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
+import { RemoteScript, RemoteScriptProvider, GatedArgs, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
 import { applyScript, deleteScript, measureScript } from "./scripts";
 import { PipPackageInputs, PipPackageOutputs } from "./types";
@@ -60,7 +60,7 @@ export class PipPackageProvider extends RemoteScriptProvider<PipPackageInputs, P
   }
 }
 
-export interface PipPackageArgs extends UndoableArgs {
+export interface PipPackageArgs extends UndoableArgs, GatedArgs {
   readonly package: pulumi.Input<string>;
   readonly version: pulumi.Input<string>;
   readonly indexUrl: pulumi.Input<string>;
@@ -74,12 +74,19 @@ export class PipPackage extends pulumi.dynamic.Resource {
   declare readonly changedAt: pulumi.Output<string>;
   declare readonly installedVersion: pulumi.Output<string>;
   declare readonly entryPoints: pulumi.Output<string>;
+  declare readonly gatesSeen: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: PipPackageArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       new PipPackageProvider(),
       name,
-      { ...args, installedVersion: undefined, entryPoints: undefined, changedAt: undefined },
+      {
+        ...args,
+        installedVersion: undefined,
+        entryPoints: undefined,
+        changedAt: undefined,
+        gatesSeen: undefined,
+      },
       opts,
       "magnum-capi-graft",
       "PipPackage",

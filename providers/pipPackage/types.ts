@@ -1,7 +1,8 @@
+import { GatedInputs, GatedOutputs } from "../gates";
 import { DestroyMode } from "../../core/destroyMode";
 import { Target } from "../remote";
 
-export interface PipPackageInputs extends Target {
+export interface PipPackageInputs extends Target, GatedInputs {
   readonly package: string;
   readonly version: string;
   /** "" for pip's own default index. */
@@ -13,7 +14,7 @@ export interface PipPackageInputs extends Target {
   readonly destroyMode: DestroyMode;
 }
 
-export interface PipPackageOutputs extends PipPackageInputs {
+export interface PipPackageOutputs extends PipPackageInputs, GatedOutputs {
   /** When this resource last really changed the unit ("" never): what a restart follows. */
   readonly changedAt: string;
   /** Version installed on the unit as last seen, "" when absent. */

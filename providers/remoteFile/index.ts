@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { mustMatch, PATTERNS } from "../../core/shell";
 import { containsUnknown, sha256 } from "../diffing";
-import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
+import { RemoteScript, RemoteScriptProvider, GatedArgs, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
 import { applyScript, measureScript, restoreScript } from "./scripts";
 import { RemoteFileInputs, RemoteFileOutputs } from "./types";
@@ -36,16 +36,17 @@ const REMOTE_FILE: RemoteScript<RemoteFileInputs, RemoteFileOutputs> = {
     timeoutSeconds: 120,
   }),
   measure: (p) => ({ step: `measure ${p.path}`, body: measureScript(p), timeoutSeconds: 60 }),
-  remove: (p) => ({
-    step: `restore ${p.path} (${p.destroyMode})`,
-    body: restoreScript(p),
-    timeoutSeconds: 60,
-  }),
+  // A rollback keeps what the graft added: a file that did not exist before needs no round trip.
+  remove: (p) =>
+    p.destroyMode === "rollback" && p.hasOriginal === "0"
+      ? undefined
+      : { step: `restore ${p.path} (${p.destroyMode})`, body: restoreScript(p), timeoutSeconds: 60 },
   live: (r, step, unit) => ({
     sha256: need(r, "sha256", step, unit),
     liveMode: need(r, "mode", step, unit),
     liveOwner: need(r, "owner", step, unit),
     expectedOwner: need(r, "expected_owner", step, unit),
+    hasOriginal: need(r, "has_original", step, unit),
   }),
   verify: (live, i) =>
     live.sha256 === sha256(i.content)
@@ -59,7 +60,7 @@ export class RemoteFileProvider extends RemoteScriptProvider<RemoteFileInputs, R
   }
 }
 
-export interface RemoteFileArgs extends UndoableArgs {
+export interface RemoteFileArgs extends UndoableArgs, GatedArgs {
   readonly path: pulumi.Input<string>;
   readonly content: pulumi.Input<string>;
   /** The content is a secret (pass it as a secret Output): its hash is then kept secret too. */
@@ -76,6 +77,7 @@ export class RemoteFile extends pulumi.dynamic.Resource {
   declare readonly changedAt: pulumi.Output<string>;
   declare readonly sha256: pulumi.Output<string>;
   declare readonly expectedOwner: pulumi.Output<string>;
+  declare readonly gatesSeen: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: RemoteFileArgs, opts?: pulumi.CustomResourceOptions) {
     const { secret, ...inputs } = args;
@@ -94,6 +96,8 @@ export class RemoteFile extends pulumi.dynamic.Resource {
         changedAt: undefined,
         liveOwner: undefined,
         expectedOwner: undefined,
+        hasOriginal: undefined,
+        gatesSeen: undefined,
       },
       { ...opts, additionalSecretOutputs: secretOutputs },
       "magnum-capi-graft",

@@ -21,7 +21,8 @@ const MEASURE_LINES = `if [ -f "$path" ]; then
   emit owner "$(stat -c %U -- "$path")"
 else
   emit sha256 absent; emit mode none; emit owner none
-fi`;
+fi
+emit has_original "$(has_original "$path")"`;
 
 /** Writes the file through a private temp file beside it, after checking the payload arrived whole. */
 export function applyScript(i: RemoteFileInputs): string {

@@ -73,7 +73,10 @@ fi
 wait_active
 ${
   p.destroyMode === "rollback"
-    ? `d=$(drivers); case ",$d," in *",$drv,"*) ;; *) gate "list-drivers listing $drv after the rollback" "[\${d}]" ;; esac`
+    ? // A unit whose graft stopped before the driver install has no driver to list.
+      `if [ -n "$(installed_version)" ]; then
+  d=$(drivers); case ",$d," in *",$drv,"*) ;; *) gate "list-drivers listing $drv after the rollback" "[\${d}]" ;; esac
+fi`
     : ""
 }
 rm -f -- "$pending"`;

@@ -56,6 +56,11 @@ describe("the real pulumi CLI against a simulated conductor", function () {
         { v: out["magnum/0"].driverVersion, d: out["magnum/0"].drivers, c: out["magnum/0"].configDirLive },
         { v: "1.4.0", d: "k8s_capi_helm_v1", c: true },
       );
+      // What each gate saw, in the order the steps ran them.
+      assert.match(
+        String(out["magnum/0"].gates),
+        /^preflight: trust domain by .*; egress check: .*; chart index check \(openstack-cluster 0\.25\.1\): .*; TCP gate to .*: TCP-OK .*; auth proof \(rights, helm list -A\): rights: \d+ held; releases: /,
+      );
       assert.ok(await hasRule(lab, "10.12.4.76/32"), "the /32 rule is in Neutron");
     });
 

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { apiEndpoint, tokenKubeconfig } from "../../components/credentialKubeconfig";
 import { driverRights } from "../../components/credentialRules";
-import { AUTH_PROBE } from "../../providers/remoteCheck/authProbe";
+import { AUTH_PROBE } from "../../providers/gates/authProbe";
 import { run } from "../sim/unit/processes";
 import { removeDir, tempDir, waitFor } from "../sim/unit/testSupport";
 import { KubeClient } from "./client";

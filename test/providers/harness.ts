@@ -215,6 +215,28 @@ export function tempDirPerTest(): () => string {
   return () => dir;
 }
 
+/**
+ * The destroyMode and recorded `hasOriginal` under which a file's or helm's delete restores: any
+ * remove, and a rollback unless the graft is known to have added the path (absent: state written
+ * before it was recorded).
+ */
+export const RESTORING_DELETES = [
+  ["rollback", "1"],
+  ["rollback", undefined],
+  ["remove", "0"],
+  ["remove", "1"],
+] as const;
+
+/** How many calls a delete makes. */
+export async function deleteCallCount<O>(
+  provider: (connect: Connect) => { delete(id: string, props: O): Promise<void> },
+  props: O,
+): Promise<number> {
+  const t = new FakeTransport(() => ok({}));
+  await provider(t.connect).delete("id", props);
+  return t.calls.length;
+}
+
 /** The script a delete sends, checking it is the only call and carries no stdin. */
 export async function deleteScriptOf<O>(
   provider: (connect: Connect) => { delete(id: string, props: O): Promise<void> },

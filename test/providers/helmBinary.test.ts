@@ -4,6 +4,8 @@ import { join } from "path";
 import { parseResults } from "../../providers/remote";
 import { HelmBinaryInputs, HelmBinaryOutputs, HelmBinaryProvider } from "../../providers/helmBinary";
 import {
+  deleteCallCount,
+  RESTORING_DELETES,
   deleteScriptOf,
   FakeTransport,
   itRejects,
@@ -31,8 +33,13 @@ const inputs: HelmBinaryInputs = {
   installPath: "/usr/local/bin/helm",
   destroyMode: "rollback",
 };
-const outputs: HelmBinaryOutputs = { ...inputs, liveVersion: "v3.17.3+ge4da497" };
-const liveReply = ok({ changed: "1", version: outputs.liveVersion, path: inputs.installPath });
+const outputs: HelmBinaryOutputs = { ...inputs, liveVersion: "v3.17.3+ge4da497", hasOriginal: "0" };
+const liveReply = ok({
+  changed: "1",
+  version: outputs.liveVersion,
+  path: inputs.installPath,
+  has_original: "0",
+});
 
 describe("HelmBinaryProvider", () => {
   describe("check", () => {
@@ -122,7 +129,7 @@ describe("HelmBinaryProvider", () => {
     }
 
     it("installs in one call when the version changed", async () => {
-      const t = new FakeTransport(() => ok({ version: "v3.18.0" }));
+      const t = new FakeTransport(() => ok({ version: "v3.18.0", has_original: "1" }));
       const r = await new HelmBinaryProvider(t.connect).update("id", outputs, {
         ...inputs,
         version: "v3.18.0",
@@ -134,7 +141,7 @@ describe("HelmBinaryProvider", () => {
 
   describe("read", () => {
     it("re-measures in one call without stdin", async () => {
-      const t = new FakeTransport(() => ok({ version: "", path: "" }));
+      const t = new FakeTransport(() => ok({ version: "", path: "", has_original: "0" }));
       const r = await new HelmBinaryProvider(t.connect).read("id", outputs);
       assert.equal(t.calls.length, 1);
       assert.equal(t.calls[0].opts.stdin, undefined);
@@ -150,16 +157,22 @@ describe("HelmBinaryProvider", () => {
   });
 
   describe("delete", () => {
-    for (const mode of ["rollback", "remove"] as const) {
-      it(`restores the install path in ${mode} mode, in one call`, async () => {
+    for (const [mode, hasOriginal] of RESTORING_DELETES) {
+      it(`restores the install path in ${mode} mode, in one call (original recorded: ${hasOriginal})`, async () => {
         const script = await deleteScriptOf((c) => new HelmBinaryProvider(c), {
           ...outputs,
           destroyMode: mode,
+          hasOriginal,
         });
         assert.equal(parseErrors(script), "");
         assert.ok(script.endsWith(`\nrestore '/usr/local/bin/helm' '${mode}'\n`), script.slice(-80));
       });
     }
+
+    it("makes no call in rollback mode when the graft added helm (a rollback keeps it)", async () => {
+      const props = { ...outputs, destroyMode: "rollback", hasOriginal: "0" } as const;
+      assert.equal(await deleteCallCount((c) => new HelmBinaryProvider(c), props), 0);
+    });
   });
 
   describe("the apply script, run here", () => {

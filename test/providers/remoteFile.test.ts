@@ -5,6 +5,8 @@ import { sha256 } from "../../providers/diffing";
 import { parseResults } from "../../providers/remote";
 import { RemoteFileInputs, RemoteFileOutputs, RemoteFileProvider } from "../../providers/remoteFile";
 import {
+  deleteCallCount,
+  RESTORING_DELETES,
   deleteScriptOf,
   FakeTransport,
   gateFailed,
@@ -39,7 +41,13 @@ const inputs: RemoteFileInputs = {
   destroyMode: "rollback",
 };
 
-const measured = { sha256: sha256(SECRET), liveMode: "0640", liveOwner: "magnum", expectedOwner: "magnum" };
+const measured = {
+  sha256: sha256(SECRET),
+  liveMode: "0640",
+  liveOwner: "magnum",
+  expectedOwner: "magnum",
+  hasOriginal: "1",
+};
 const { content: _content, ...rest } = inputs;
 const outputs: RemoteFileOutputs = { ...rest, ...measured, changedAt: "" };
 const liveReply = ok({
@@ -48,6 +56,7 @@ const liveReply = ok({
   sha256: sha256(SECRET),
   mode: "0640",
   owner: "magnum",
+  has_original: "1",
 });
 
 function assertNoSecret(value: unknown): void {
@@ -207,7 +216,7 @@ describe("RemoteFileProvider", () => {
   describe("read", () => {
     it("re-measures in one call without stdin", async () => {
       const t = new FakeTransport(() =>
-        ok({ expected_owner: "magnum", sha256: "absent", mode: "none", owner: "none" }),
+        ok({ expected_owner: "magnum", sha256: "absent", mode: "none", owner: "none", has_original: "0" }),
       );
       const r = await new RemoteFileProvider(t.connect).read("id", outputs);
       assert.equal(t.calls.length, 1);
@@ -215,17 +224,18 @@ describe("RemoteFileProvider", () => {
       assert.equal(parseErrors(scriptOf(t.calls[0])), "");
       assert.deepEqual(r, {
         id: "id",
-        props: { ...outputs, sha256: "absent", liveMode: "none", liveOwner: "none" },
+        props: { ...outputs, sha256: "absent", liveMode: "none", liveOwner: "none", hasOriginal: "0" },
       });
     });
   });
 
   describe("delete", () => {
-    for (const mode of ["rollback", "remove"] as const) {
-      it(`restores the path and its directory in ${mode} mode, from the outputs alone`, async () => {
+    for (const [mode, hasOriginal] of RESTORING_DELETES) {
+      it(`restores the path and its directory in ${mode} mode, from the outputs alone (original recorded: ${hasOriginal})`, async () => {
         const script = await deleteScriptOf((c) => new RemoteFileProvider(c), {
           ...outputs,
           destroyMode: mode,
+          hasOriginal,
         });
         assert.equal(parseErrors(script), "");
         assert.deepEqual(
@@ -237,6 +247,11 @@ describe("RemoteFileProvider", () => {
         );
       });
     }
+
+    it("makes no call in rollback mode for a file the graft added (a rollback keeps it)", async () => {
+      const props = { ...outputs, destroyMode: "rollback", hasOriginal: "0" } as const;
+      assert.equal(await deleteCallCount((c) => new RemoteFileProvider(c), props), 0);
+    });
   });
 
   describe("the apply script, run here", () => {
@@ -260,7 +275,27 @@ describe("RemoteFileProvider", () => {
         sha256: sha256(SECRET),
         mode: "0640",
         owner: "root",
+        has_original: "0",
       });
+    });
+
+    it("reports an original kept for a file that existed before, and none for one it added", async () => {
+      const kept = join(tmp(), "kept.conf");
+      writeFileSync(kept, "before\n");
+      const state = join(tmp(), "state");
+      const r = runLocally(
+        await applyScript({ ...inputs, path: kept, ownerFromService: "" }),
+        state,
+        Buffer.from(SECRET),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(parseResults(r.stdout).has_original, "1");
+      const again = runLocally(
+        await applyScript({ ...inputs, path: kept, ownerFromService: "" }),
+        state,
+        Buffer.from(SECRET),
+      );
+      assert.equal(parseResults(again.stdout).has_original, "1", "still kept when nothing changed");
     });
 
     it("leaves the file as it was when the payload arrives short", async () => {

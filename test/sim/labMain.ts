@@ -74,15 +74,14 @@ function printGates(engine: MiniEngine, lab: Lab, u: SimUnit): void {
   const rule = entry(engine, `${p}-access-rule`);
   const gates: [string, string][] = [
     [
-      "unit and [trust]",
-      `${u.spec.unit} at ${u.spec.address} in juju status; ${out("preflight-unit", "seen")}`,
+      "before the kubeconfig",
+      `${u.spec.unit} at ${u.spec.address} in juju status; ${out("access-kubeconfig", "gatesSeen")}`,
     ],
-    ["egress", out("preflight-egress", "seen")],
     [
       "security group rule",
       `${String(rule?.inputs.remoteIpPrefix)} tcp/${String(rule?.inputs.portRangeMin)}: ${rule?.kind === "read" ? "an identical rule existed, referenced" : `created (id ${rule?.id})`}`,
     ],
-    ["TCP gate", out("access-tcp", "seen")],
+    ["before helm", out("access-helm", "gatesSeen")],
     [
       "kubeconfig sha256",
       `${short(onUnit)} on the unit, ${short(local)} locally: ${onUnit === local ? "byte-exact" : "DIFFERENT"}; ` +
@@ -92,7 +91,7 @@ function printGates(engine: MiniEngine, lab: Lab, u: SimUnit): void {
       "helm",
       `${out("access-helm", "liveVersion")}; a download must match helmTarballSha256 ${short(out("access-helm", "tarballSha256"))}`,
     ],
-    ["auth proof", out("access-auth-proof", "seen")],
+    ["before the driver", out("install-driver", "gatesSeen")],
     [
       "driver",
       `magnum-capi-helm ${out("install-driver", "installedVersion")}, entry points: ${out("install-driver", "entryPoints")}`,

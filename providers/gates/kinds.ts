@@ -1,10 +1,10 @@
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "../../core/shell";
 import { AUTH_PROBE } from "./authProbe";
 import { chartIndexScript, validateChartIndex } from "./chartIndex";
-import { CheckSpec } from "./types";
+import { GateSpec } from "./types";
 
 /** What one kind of gate is: its step name, its own validation and its script. */
-export interface CheckKind<C extends CheckSpec> {
+export interface GateKind<C extends GateSpec> {
   step(c: C): string;
   validate(c: C): void;
   script(c: C): string;
@@ -53,10 +53,10 @@ done
 emit seen "rights: \${probe#held } held; releases per project namespace:\${seen:- none configured}"`;
 }
 
-type Table = { readonly [K in CheckSpec["kind"]]: CheckKind<Extract<CheckSpec, { kind: K }>> };
+type Table = { readonly [K in GateSpec["kind"]]: GateKind<Extract<GateSpec, { kind: K }>> };
 
-/** The one table of check kinds. */
-export const CHECK_KINDS: Table = {
+/** The one table of gate kinds. */
+export const GATE_KINDS: Table = {
   preflight: {
     step: () => "preflight",
     validate(c) {
@@ -140,7 +140,7 @@ ${c.allNamespaces === false ? projectReleases(c.namespaces ?? []) : allReleases(
   },
 };
 
-/** The table's entry for a check, whatever its kind. */
-export function checkKind(c: CheckSpec): CheckKind<CheckSpec> {
-  return CHECK_KINDS[c.kind] as CheckKind<CheckSpec>;
+/** The table's entry for a gate, whatever its kind. */
+export function gateKind(c: GateSpec): GateKind<GateSpec> {
+  return GATE_KINDS[c.kind] as GateKind<GateSpec>;
 }

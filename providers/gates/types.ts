@@ -1,12 +1,24 @@
-import { Target } from "../remote";
-
-/** The read-only gates of the runbook. Each reruns when its inputs change and is re-measured on refresh. */
-export type CheckSpec =
+/**
+ * The read-only GATEs of the runbook. Each runs inside the script of the step it guards, before that
+ * step changes anything, and reruns whenever the step's `gates` or `guards` change.
+ */
+export type GateSpec =
   | { readonly kind: "preflight"; readonly address: string; readonly magnumConf: string }
   | { readonly kind: "tcp"; readonly host: string; readonly port: number }
   | { readonly kind: "egress"; readonly urls: string[] }
   | AuthProof
   | ChartIndexCheck;
+
+/** A step's gates as its provider sees them; absent in state written before gates joined their steps. */
+export interface GatedInputs {
+  readonly gates?: GateSpec[];
+  readonly guards?: string;
+}
+
+export interface GatedOutputs extends GatedInputs {
+  /** What each gate saw when they last ran, by step. */
+  readonly gatesSeen?: string;
+}
 
 /** One RBAC rule the delivered credential must hold (group "" is the core group). */
 export interface AuthRule {
@@ -40,17 +52,4 @@ export interface ChartIndexCheck {
   readonly repo: string;
   readonly chart: string;
   readonly version: string;
-}
-
-export interface RemoteCheckInputs extends Target {
-  readonly check: CheckSpec;
-  /** Anything whose change must rerun the gate (the desired state it guards). */
-  readonly guards: string;
-}
-
-export interface RemoteCheckOutputs extends RemoteCheckInputs {
-  /** "1" when the gate held at the last look. */
-  readonly passed: string;
-  /** What the gate saw, for the outputs and for the next failure message. */
-  readonly seen: string;
 }

@@ -1,0 +1,70 @@
+import { shq } from "../../core/shell";
+import { gateError } from "../errors";
+import { Connect } from "../remote";
+import { TransportSpec } from "../../core/transportSpec";
+import { gateKind } from "./kinds";
+import { GateSpec } from "./types";
+
+export { AuthProof, AuthRule, ChartIndexCheck, GatedInputs, GatedOutputs, GateSpec } from "./types";
+
+/** Each gate's own validation, before anything runs. */
+export function validateGates(gates: readonly GateSpec[]): void {
+  for (const g of gates) gateKind(g).validate(g);
+}
+
+/**
+ * The gates as one script fragment that runs before the step they guard. Each runs in a subshell of
+ * its own, so its variables and traps stay its own; a failure there ends the whole script with exit 3
+ * and names the gate (`fail.step`), and what each gate saw is reported as `gate.<kind>`.
+ */
+export function gatesScript(gates: readonly GateSpec[]): string {
+  return gates
+    .map((g) => {
+      const step = gateKind(g).step(g);
+      return `(
+  step=${shq(step)}
+  emit() { if [ "$1" = seen ]; then printf 'gate.%s=%s\\n' ${shq(g.kind)} "$2"; else printf '%s=%s\\n' "$1" "$2"; fi; }
+  gate() { emit fail.step "$step"; emit fail.expected "$1"; emit fail.seen "$2"; exit 3; }
+  say "$step"
+${gateKind(g).script(g)}
+)`;
+    })
+    .join("\n");
+}
+
+/** What the gates saw, as a script reported it, in the order they ran. */
+export function gatesSeen(gates: readonly GateSpec[], results: Record<string, string>): string {
+  return gates.map((g) => `${gateKind(g).step(g)}: ${results[`gate.${g.kind}`] ?? "?"}`).join("; ");
+}
+
+/**
+ * The unit a preflight gate runs on must be the one conductors[] names: asked of juju status (or the
+ * unit's agent directory, `direct`), before the script, so a wrong entry changes nothing.
+ */
+export async function checkUnit(
+  connect: Connect,
+  target: { readonly transport: TransportSpec; readonly unit: string },
+  gates: readonly GateSpec[],
+): Promise<void> {
+  const preflight = gates.find((g) => g.kind === "preflight");
+  if (!preflight) return;
+  let info;
+  try {
+    info = await connect(target.transport).describeUnit(target.unit, 60_000);
+  } catch (e) {
+    throw new Error(
+      `preflight on ${target.unit}: ${(e as Error).message}. Nothing was changed; run pulumi up again.`,
+    );
+  }
+  if (!info) {
+    throw gateError(
+      `preflight on ${target.unit}: expected the unit in the model; saw no such unit in juju status`,
+    );
+  }
+  if (info.address !== preflight.address) {
+    throw gateError(
+      `preflight on ${target.unit}: expected public-address ${preflight.address} (conductors[].address); ` +
+        `saw ${info.address || "none"} in juju status. Fix the conductors entry, then run pulumi up.`,
+    );
+  }
+}
