@@ -3,8 +3,18 @@ import { DESTROY_MODE, DestroyMode } from "../core/destroyMode";
 import { mustMatch, PATTERNS } from "../core/shell";
 import { TransportSpec } from "../core/transportSpec";
 import { changedKeys, checkInputs } from "./diffing";
-import { WAY_BACK } from "./errors";
-import { checkUnit, GatedInputs, gatesScript, gatesSeen, GateSpec, validateGates } from "./gates";
+import { isGateError, WAY_BACK } from "./errors";
+import {
+  checkUnit,
+  GatedInputs,
+  GatedOutputs,
+  gateFindings,
+  gatesMeasured,
+  gatesScript,
+  gatesSeen,
+  GateSpec,
+  validateGates,
+} from "./gates";
 import { Connect, runScript, Target } from "./remote";
 
 /** The resource inputs every remote-script resource shares: where its scripts run. */
@@ -109,7 +119,7 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
     // destroy reaches the unit the new way.
     const changed = changedKeys(olds, news, [...s.applyKeys, ...GATE_KEYS, ...s.recordKeys, "transport"]);
     return {
-      changes: replaces.length > 0 || changed.length > 0 || s.drifted(olds, news),
+      changes: replaces.length > 0 || changed.length > 0 || this.drifted(olds, news),
       replaces,
       ...(s.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
     };
@@ -123,7 +133,7 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
   async update(_id: string, olds: O, news: I): Promise<pulumi.dynamic.UpdateResult<O>> {
     this.validate(news);
     const rerun = changedKeys(olds, news, [...this.spec.applyKeys, ...GATE_KEYS]);
-    if (!this.spec.drifted(olds, news) && rerun.length === 0) {
+    if (!this.drifted(olds, news) && rerun.length === 0) {
       // Only what is recorded changed: nothing to do on the unit.
       return { outs: { ...olds, ...this.stored(news) } as O };
     }
@@ -134,8 +144,26 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
     if (props === undefined) throw new Error(`refresh of ${id}: no recorded state to measure from`);
     const script = this.spec.measure(props);
     if (!script) return { id, props };
-    const r = await this.run(script, props);
-    return { id, props: { ...props, ...this.spec.live(r, script.step, props.unit) } };
+    const gates = (props as GatedOutputs).gates ?? [];
+    // A gate that no longer holds is a finding, not a failure: refresh records it, the next up reruns it.
+    const unitFinding = await checkUnit(this.connect, props, gates).then(
+      () => undefined,
+      (e: unknown) => {
+        if (isGateError(e)) return (e as Error).message;
+        throw e;
+      },
+    );
+    const r = await this.run({ ...script, body: `${gatesMeasured(gates)}\n${script.body}` }, props);
+    const live = this.spec.live(r, script.step, props.unit);
+    return {
+      id,
+      props: { ...props, ...live, ...(gates.length > 0 ? gateFindings(gates, r, unitFinding) : {}) },
+    };
+  }
+
+  /** The unit as last seen is not what `news` asks for, or a gate no longer held at the last refresh. */
+  private drifted(olds: O, news: I): boolean {
+    return this.spec.drifted(olds, news) || (olds as GatedOutputs).gatesHeld === "0";
   }
 
   async delete(_id: string, props: O): Promise<void> {
@@ -169,7 +197,7 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
       ...this.stored(i),
       ...live,
       ...(this.spec.tracksChanges ? { changedAt } : {}),
-      ...(gates.length > 0 ? { gatesSeen: gatesSeen(gates, r) } : {}),
+      ...(gates.length > 0 ? { gatesSeen: gatesSeen(gates, r), gatesHeld: "1" } : {}),
     };
     return outs as unknown as O;
   }

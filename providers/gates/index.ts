@@ -32,6 +32,37 @@ ${gateKind(g).script(g)}
     .join("\n");
 }
 
+/**
+ * The gates as a refresh runs them before measuring the step: a gate that fails is reported
+ * (`gates.held=0` and its `fail.*`), not fatal, so the step is still measured.
+ */
+export function gatesMeasured(gates: readonly GateSpec[]): string {
+  if (gates.length === 0) return "";
+  // errexit is off for a subshell that is a condition: run it as a plain command with its own -e.
+  return `set +e
+(
+set -e
+${gatesScript(gates)}
+)
+held=$?
+set -e
+case $held in 0) emit gates.held 1 ;; 3) emit gates.held 0 ;; *) exit $held ;; esac`;
+}
+
+/** What a refresh records of a step's gates: whether they held and what they saw. */
+export function gateFindings(
+  gates: readonly GateSpec[],
+  results: Record<string, string>,
+  unitFinding: string | undefined,
+): { gatesHeld: string; gatesSeen: string } {
+  if (unitFinding !== undefined) return { gatesHeld: "0", gatesSeen: unitFinding };
+  if (results["gates.held"] === "1") return { gatesHeld: "1", gatesSeen: gatesSeen(gates, results) };
+  return {
+    gatesHeld: "0",
+    gatesSeen: `${results["fail.step"] ?? "a gate"}: expected ${results["fail.expected"] ?? "?"}; saw ${results["fail.seen"] ?? "?"}`,
+  };
+}
+
 /** What the gates saw, as a script reported it, in the order they ran. */
 export function gatesSeen(gates: readonly GateSpec[], results: Record<string, string>): string {
   return gates.map((g) => `${gateKind(g).step(g)}: ${results[`gate.${g.kind}`] ?? "?"}`).join("; ");

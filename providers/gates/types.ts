@@ -16,8 +16,10 @@ export interface GatedInputs {
 }
 
 export interface GatedOutputs extends GatedInputs {
-  /** What each gate saw when they last ran, by step. */
+  /** What each gate saw when they last ran, by step (or, after a refresh, the one that failed). */
   readonly gatesSeen?: string;
+  /** "0" when a refresh found a gate no longer holding: the next up reruns the step. */
+  readonly gatesHeld?: string;
 }
 
 /** One RBAC rule the delivered credential must hold (group "" is the core group). */

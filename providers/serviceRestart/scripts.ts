@@ -27,8 +27,9 @@ wait_active() {
   done
   emit pid "$pid"
 }
+# The restart passes the list it just checked: list-drivers starts Python and loads every driver.
 measure() {
-  local ok=1 d; d=$(drivers)
+  local ok=1 d; if [ $# -gt 0 ]; then d=$1; else d=$(drivers); fi
   systemctl is-active --quiet "$svc" || ok=0
   if has_config_dir; then emit config_dir 1; else emit config_dir 0; ok=0; fi
   case ",$d," in *",$drv,"*) ;; *) ok=0 ;; esac
@@ -61,7 +62,7 @@ has_config_dir || gate "--config-dir $cdir in the live command line" "$(live_arg
 d=$(drivers)
 case ",$d," in *",$drv,"*) ;; *) gate "magnum-driver-manage list-drivers listing $drv" "[\${d}]" ;; esac
 rm -f -- "$pending"
-measure`;
+measure "$d"`;
 }
 
 export function rollbackScript(p: ServiceRestartOutputs): string {

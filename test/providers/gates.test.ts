@@ -251,6 +251,56 @@ describe("gates inside the step they guard", () => {
     });
   });
 
+  describe("refresh", () => {
+    const measuredReply = (extra: Record<string, string>) =>
+      ok({
+        sha256: sha256(CONTENT),
+        mode: "0600",
+        owner: "root",
+        expected_owner: "root",
+        has_original: "0",
+        ...extra,
+      });
+
+    it("reruns the gates in the measuring call and records that they held", async () => {
+      const t = unitAt("10.0.0.5", () =>
+        measuredReply({ "gates.held": "1", "gate.tcp": "TCP-OK 10.0.0.9:6443" }),
+      );
+      const r = await new RemoteFileProvider(t.connect).read("id", recorded);
+      assert.equal(t.calls.length, 1);
+      assert.deepEqual(r.props, { ...recorded, gatesHeld: "1" });
+    });
+
+    it("records a gate that no longer holds, still measures the step, and the next up reruns it", async () => {
+      const t = unitAt("10.0.0.5", () =>
+        measuredReply({
+          "gates.held": "0",
+          "fail.step": "TCP gate to 10.0.0.9:6443",
+          "fail.expected": "TCP-OK to 10.0.0.9:6443",
+          "fail.seen": "TCP-FAIL",
+          sha256: "absent",
+        }),
+      );
+      const p = new RemoteFileProvider(t.connect);
+      const r = await p.read("id", recorded);
+      assert.equal(r.props?.gatesHeld, "0");
+      assert.equal(
+        r.props?.gatesSeen,
+        "TCP gate to 10.0.0.9:6443: expected TCP-OK to 10.0.0.9:6443; saw TCP-FAIL",
+      );
+      assert.equal(r.props?.sha256, "absent", "the step was measured too");
+      assert.equal((await p.diff("id", r.props as RemoteFileOutputs, file)).changes, true);
+    });
+
+    it("records a unit that left the model as a finding", async () => {
+      const t = new FakeTransport(() => measuredReply({ "gates.held": "1", "gate.preflight": "trust" }));
+      const r = await new RemoteFileProvider(t.connect).read("id", { ...recorded, gates: [GATES.preflight] });
+      assert.equal(r.props?.gatesHeld, "0");
+      assert.match(String(r.props?.gatesSeen), /saw no such unit in juju status/);
+      assert.equal(t.calls.length, 1, "the step is still measured");
+    });
+  });
+
   describe("the scripts, run here", () => {
     const tmp = tempDirPerTest();
 
@@ -305,6 +355,23 @@ describe("gates inside the step they guard", () => {
         });
       });
       after((done) => void server.close(() => done()));
+
+      it("fails on refresh without stopping the measure", async () => {
+        const t = unitAt("10.0.0.5", () => ok({}));
+        const path = join(tmp(), "kubeconfig");
+        const closed: RemoteFileOutputs = {
+          ...recorded,
+          path,
+          gates: [{ kind: "tcp", host: "127.0.0.1", port: 1 }],
+        };
+        await new RemoteFileProvider(t.connect).read("id", closed).catch(() => undefined);
+        const r = runLocally(scriptOf(t.calls[0]), tmp());
+        assert.equal(r.code, 0, r.stderr);
+        const results = parseResults(r.stdout);
+        assert.equal(results["gates.held"], "0");
+        assert.equal(results["fail.step"], "TCP gate to 127.0.0.1:1");
+        assert.equal(results.sha256, "absent");
+      });
 
       it("holds for an open port and fails for a closed one, leaving the step undone", async () => {
         const target = join(tmp(), "kubeconfig");
