@@ -61,11 +61,9 @@ const file: RemoteFileInputs = {
   guards: "sg-rule-1",
 };
 
-/** What the step's script reports when its gates held and it wrote the file. */
-const written = (extra: Record<string, string> = {}) =>
+/** What the step's script reports of the file it measured. */
+const measuredReply = (extra: Record<string, string>) =>
   ok({
-    "gate.tcp": "TCP-OK 10.0.0.9:6443",
-    changed: "1",
     sha256: sha256(CONTENT),
     mode: "0600",
     owner: "root",
@@ -73,6 +71,10 @@ const written = (extra: Record<string, string> = {}) =>
     has_original: "0",
     ...extra,
   });
+
+/** What the step's script reports when its gates held and it wrote the file. */
+const written = (extra: Record<string, string> = {}) =>
+  measuredReply({ "gate.tcp": "TCP-OK 10.0.0.9:6443", changed: "1", ...extra });
 
 const { content: _content, ...stored } = file;
 const recorded: RemoteFileOutputs = {
@@ -252,16 +254,6 @@ describe("gates inside the step they guard", () => {
   });
 
   describe("refresh", () => {
-    const measuredReply = (extra: Record<string, string>) =>
-      ok({
-        sha256: sha256(CONTENT),
-        mode: "0600",
-        owner: "root",
-        expected_owner: "root",
-        has_original: "0",
-        ...extra,
-      });
-
     it("reruns the gates in the measuring call and records that they held", async () => {
       const t = unitAt("10.0.0.5", () =>
         measuredReply({ "gates.held": "1", "gate.tcp": "TCP-OK 10.0.0.9:6443" }),
