@@ -97,7 +97,14 @@ describe("SimUnit: a fresh charm-managed conductor", function () {
       unit,
       `sudo python3 -m pip install --no-deps --index-url ${server.indexUrl()} "magnum-capi-helm==1.4.0"`,
     );
-    assert.match(await ok(unit, "pip show magnum-capi-helm"), /Version: 1\.4\.0/);
+    const shown = await ok(unit, "pip show magnum-capi-helm");
+    assert.match(shown, /^Version: 1\.4\.0$/m);
+    assert.match(
+      shown,
+      /^Summary: OpenStack Magnum driver using helm to create k8s clusters with Cluster API\.$/m,
+    );
+    assert.match(shown, /^Requires: magnum, oslo_log, oslo_utils, pbr$/m);
+    assert.match(await ok(unit, "pip show magnum"), /^Version: 23\.0\.0$/m);
     const eps =
       "import importlib.metadata as m; print([e.name for e in m.entry_points(group='magnum.drivers')])";
     assert.match(await ok(unit, `python3 -c "${eps}"`), /k8s_capi_helm_v1/);
@@ -162,7 +169,7 @@ describe("SimUnit: a fresh charm-managed conductor", function () {
     );
     assert.match(
       await ok(unit, "sudo magnum-driver-manage list-drivers"),
-      /\| Name +\|[\s\S]*k8s_capi_helm_v1/,
+      /^\+-+\+\n\| Name +\|\n\+-+\+\n\| k8s_capi_helm_v1 \|\n\+-+\+\n$/,
     );
 
     await unit.writeFile(
@@ -179,10 +186,11 @@ describe("SimUnit: a fresh charm-managed conductor", function () {
     assert.strictEqual(await unit.daemonPid(), undefined);
     const list = await unit.sh("sudo magnum-driver-manage list-drivers", { user: "ubuntu" });
     assert.notStrictEqual(list.code, 0);
-    assert.match(list.stderr, /JSONDecodeError/);
+    // cliff prints the exception's message; the conductor's oslo.log excepthook logs its type too.
+    assert.match(list.stderr, /Expecting property name enclosed in double quotes/);
     assert.match(
       (await unit.readFile("/var/log/magnum/magnum-conductor.log"))?.toString() ?? "",
-      /Failed to load driver/,
+      /CRITICAL magnum \[-\] Unhandled error: json\.decoder\.JSONDecodeError: Expecting property name/,
     );
   });
 
@@ -245,6 +253,15 @@ describe("SimUnit: options and teardown", function () {
     assert.strictEqual(status.driverVersion, "1.3.0");
     assert.strictEqual(status.apiResources, null);
     assert.strictEqual(status.helmChartVersion, "0.10.1");
+    // The released 1.3.0 has no api_resources option, so a value it cannot parse does not stop it loading.
+    await unit.writeFile("/etc/magnum/magnum.conf.d/00-capi-helm.conf", "[capi_helm]\napi_resources = {,}\n");
+    await ok(unit, "sudo systemctl restart magnum-conductor");
+    assert.match(await ok(unit, "sudo magnum-driver-manage list-drivers"), /\| k8s_capi_helm_v1 \|/);
+    const restarted = await waitFor("a fresh status file", async () => {
+      const s = await readIfExists(unit.statusFile);
+      return s && JSON.parse(s).pid !== status.pid ? JSON.parse(s) : undefined;
+    });
+    assert.strictEqual(restarted.driverVersion, "1.3.0");
   });
 
   it("stops every process of the unit and is idempotent", async function () {
