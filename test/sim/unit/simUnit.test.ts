@@ -22,6 +22,8 @@ describe("SimUnit: a fresh charm-managed conductor", function () {
   const hostEtcPasswd = crypto.createHash("sha256").update(fs.readFileSync("/etc/passwd")).digest("hex");
 
   before(async function () {
+    // The first run on a machine fetches the python stack from PyPI (about a minute).
+    this.timeout(600_000);
     artifacts = await sharedArtifacts();
     server = await ArtifactServer.start(artifacts);
     dir = tempDir("unit");
@@ -105,6 +107,8 @@ describe("SimUnit: a fresh charm-managed conductor", function () {
     );
     assert.match(shown, /^Requires: magnum, oslo_log, oslo_utils, pbr$/m);
     assert.match(await ok(unit, "pip show magnum"), /^Version: 23\.0\.0$/m);
+    // The pinned stack satisfies what magnum and the released driver declare they need.
+    assert.strictEqual(await ok(unit, "python3 -m pip check"), "No broken requirements found.\n");
     const eps =
       "import importlib.metadata as m; print([e.name for e in m.entry_points(group='magnum.drivers')])";
     assert.match(await ok(unit, `python3 -c "${eps}"`), /k8s_capi_helm_v1/);
@@ -214,6 +218,8 @@ describe("SimUnit: options and teardown", function () {
   let dir: string;
 
   before(async function () {
+    // The first run on a machine fetches the python stack from PyPI (about a minute).
+    this.timeout(600_000);
     dir = tempDir("unit-opts");
     unit = await SimUnit.start({
       unit: "magnum/1",
@@ -251,6 +257,7 @@ describe("SimUnit: options and teardown", function () {
     );
     const status = JSON.parse(await waitFor("status file", () => readIfExists(unit.statusFile)));
     assert.strictEqual(status.driverVersion, "1.3.0");
+    assert.strictEqual(await ok(unit, "python3 -m pip check"), "No broken requirements found.\n");
     assert.strictEqual(status.apiResources, null);
     assert.strictEqual(status.helmChartVersion, "0.10.1");
     // The released 1.3.0 has no api_resources option, so a value it cannot parse does not stop it loading.

@@ -56,7 +56,10 @@ def main(out, wheelhouse):
     os.makedirs(helm_dir)
     # The index serves only the driver: the graft installs it with --no-deps, its imports are the unit's stack.
     os.symlink(wheelhouse, os.path.join(out, "wheels"))
-    build_index(sorted(glob.glob(os.path.join(wheelhouse, "magnum_capi_helm-*.whl"))), os.path.join(out, "simple"))
+    drivers = sorted(glob.glob(os.path.join(wheelhouse, "magnum_capi_helm-*.whl")))
+    if len(drivers) != 2:
+        sys.exit("expected the 1.3.0 and 1.4.0 magnum-capi-helm wheels in %s, found %s" % (wheelhouse, drivers))
+    build_index(drivers, os.path.join(out, "simple"))
     for v in HELM_VERSIONS:
         build_helm(v, helm_dir)
 

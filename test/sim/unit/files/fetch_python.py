@@ -12,6 +12,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STACK = os.path.join(HERE, "magnum-stack.txt")
 DRIVER_VERSIONS = ["1.3.0", "1.4.0"]
 PIP = [sys.executable, "-I", "-m", "pip", "--disable-pip-version-check", "--no-input"]
+# Published wheels only, so nothing compiles. simplegeneric (imported by WSME, which magnum's API code and so
+# the driver import) has only an sdist: pure python, built with Debian's setuptools rather than an unpinned
+# one fetched into an isolated build environment.
+FORMATS = ["--only-binary", ":all:", "--no-binary", "simplegeneric", "--no-build-isolation"]
 
 
 def pip(*args):
@@ -20,8 +24,7 @@ def pip(*args):
 
 def main(out):
     wheels = os.path.join(out, "wheels")
-    # pip wheel saves the published wheels as they are and builds the one sdist-only pin (simplegeneric).
-    pip("wheel", "--no-deps", "--wheel-dir", wheels, "-r", STACK)
+    pip("wheel", "--no-deps", *FORMATS, "--wheel-dir", wheels, "-r", STACK)
     # One version per pip run: pip refuses two pins of one project in a single resolution.
     for v in DRIVER_VERSIONS:
         pip("download", "--no-deps", "--only-binary", ":all:", "--dest", wheels, "magnum-capi-helm==%s" % v)
