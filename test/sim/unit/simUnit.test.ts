@@ -137,8 +137,8 @@ describe("SimUnit: a fresh charm-managed conductor", function () {
     await unit.writeFile("/etc/default/magnum-conductor", APPEND);
   });
 
-  it("restarts like Type=simple and fails on invalid api_resources JSON", async function () {
-    this.timeout(30000);
+  it("restarts like Type=simple and fails on api_resources that is not a JSON object", async function () {
+    this.timeout(60000);
     const denied = await unit.sh("systemctl restart magnum-conductor", { user: "ubuntu" });
     assert.notStrictEqual(denied.code, 0);
     await ok(
@@ -196,6 +196,20 @@ describe("SimUnit: a fresh charm-managed conductor", function () {
       (await unit.readFile("/var/log/magnum/magnum-conductor.log"))?.toString() ?? "",
       /CRITICAL magnum \[-\] Unhandled error: json\.decoder\.JSONDecodeError: Expecting property name/,
     );
+
+    // Valid JSON that is not an object stops the released driver too: its resource classes call .get on it.
+    await unit.writeFile("/etc/magnum/magnum.conf.d/00-capi-helm.conf", dropIn.replace("{}", "[]"));
+    await ok(unit, "sudo systemctl restart magnum-conductor");
+    await waitFor("the conductor to fail on a JSON list", async () =>
+      /Unhandled error: AttributeError: 'list' object has no attribute 'get'/.test(
+        (await unit.readFile("/var/log/magnum/magnum-conductor.log"))?.toString() ?? "",
+      )
+        ? true
+        : undefined,
+    );
+    const listed = await unit.sh("sudo magnum-driver-manage list-drivers", { user: "ubuntu" });
+    assert.notStrictEqual(listed.code, 0);
+    assert.match(listed.stderr, /'list' object has no attribute 'get'/);
   });
 
   it("downloads a helm tarball whose sha256 matches and whose helm lists releases", async function () {
