@@ -66,9 +66,8 @@ for tool in pip pip3; do
 	printf '#!/bin/sh\nexec %s/bin/python3 -m pip "$@"\n' "$VENV" >"/usr/local/bin/$tool"
 done
 install -m 0755 "$SIM_FILES/magnum-conductor.py" /usr/local/bin/magnum-conductor
-# What pip writes for magnum's console script: the real magnum.cmd.driver_manage.
-printf '#!%s/bin/python3\nimport sys\nfrom magnum.cmd.driver_manage import main\nsys.exit(main())\n' "$VENV" \
-	>/usr/local/bin/magnum-driver-manage
+# magnum's console script as pip wrote it into the stack, run by the unit's venv instead of the host python.
+sed "1s|.*|#!$VENV/bin/python3|" "$STACK/bin/magnum-driver-manage" >/usr/local/bin/magnum-driver-manage
 install -m 0755 "$SIM_FILES/systemctl.sh" /usr/local/bin/systemctl
 install -m 0755 "$SIM_FILES/magnum-conductor.init" /etc/init.d/magnum-conductor
 chmod 0755 /usr/local/bin/python3 /usr/local/bin/python /usr/local/bin/pip /usr/local/bin/pip3 /usr/local/bin/magnum-driver-manage
