@@ -7,8 +7,6 @@ import { HOST_PYTHON, SIM_FILES } from "./paths";
 import { run, waitGone } from "./processes";
 
 export interface Artifacts {
-  /** The released driver wheels and the stack's wheels, from PyPI. */
-  wheelhouse: string;
   /** magnum and everything it and the driver import, installed once; each unit mounts it read-only. */
   stack: string;
   indexDir: string;
@@ -56,7 +54,6 @@ function describe(root: string, python: string): Artifacts {
     helmTarballs[m[1]] = { file: path.join(helmDir, name), sha256 };
   }
   return {
-    wheelhouse: path.join(python, "wheels"),
     stack: path.join(python, "stack"),
     indexDir: path.join(root, "simple"),
     helmTarballs,
