@@ -44,6 +44,8 @@ describe("fake helm inside a SimUnit", function () {
   const seen: string[] = [];
 
   before(async function () {
+    // The first run on a machine fetches the python stack from PyPI (about a minute).
+    this.timeout(600_000);
     api = http.createServer((req, res) => {
       seen.push(`${req.url} ${req.headers.authorization}`);
       if (req.headers.authorization !== `Bearer ${TOKEN}`) {

@@ -132,6 +132,7 @@ export class SimUnit {
       SIM_WORK: spec.workDir,
       SIM_FILES,
       SIM_ARTIFACTS: path.dirname(spec.artifacts.indexDir),
+      SIM_STACK: spec.artifacts.stack,
       SIM_HOSTNAME: hostnameFor(spec.machine),
       SIM_TRUST_FORM: spec.trust?.form ?? "name",
       SIM_TRUST_PASSWORD_FILE: passwordFile,

@@ -1,54 +1,14 @@
-"""Builds the sim wheelhouse, PEP 503 index and fake helm tarballs into OUT (no network)."""
+"""Builds the PEP 503 index of the released driver wheels in WHEELHOUSE and fake helm tarballs into OUT."""
 
-import base64
+import glob
 import hashlib
 import io
 import os
 import sys
 import tarfile
-import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DRIVER_SRC = os.path.join(HERE, "driver")
-WHEEL_VERSIONS = ["1.3.0", "1.4.0"]
 HELM_VERSIONS = ["v3.17.3", "v3.16.0"]
-DIST = "magnum_capi_helm"
-
-
-def record_hash(data):
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-    return "sha256=" + digest.decode()
-
-
-def module_files(version):
-    files = {}
-    for name in sorted(os.listdir(DRIVER_SRC)):
-        with open(os.path.join(DRIVER_SRC, name), encoding="utf-8") as f:
-            text = f.read()
-        files[DIST + "/" + name] = text.replace("@VERSION@", version).encode()
-    return files
-
-
-def build_wheel(version, out_dir):
-    info = "%s-%s.dist-info" % (DIST, version)
-    files = module_files(version)
-    files[info + "/METADATA"] = (
-        "Metadata-Version: 2.1\nName: magnum-capi-helm\nVersion: %s\n"
-        "Summary: Cluster API Helm driver for OpenStack Magnum (simulated)\n"
-        "Requires-Python: >=3.8\nRequires-Dist: oslo.config\n" % version
-    ).encode()
-    files[info + "/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: sim-build\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    files[info + "/entry_points.txt"] = b"[magnum.drivers]\nk8s_capi_helm_v1 = magnum_capi_helm.driver:Driver\n"
-    files[info + "/top_level.txt"] = (DIST + "\n").encode()
-    record = "".join("%s,%s,%d\n" % (n, record_hash(d), len(d)) for n, d in files.items())
-    files[info + "/RECORD"] = (record + info + "/RECORD,,\n").encode()
-    path = os.path.join(out_dir, "%s-%s-py3-none-any.whl" % (DIST, version))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in files.items():
-            zi = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
-            zi.external_attr = 0o644 << 16
-            z.writestr(zi, data)
-    return path
 
 
 def sha256_file(path):
@@ -91,16 +51,18 @@ def build_helm(version, helm_dir):
         f.write("%s  %s\n" % (sha256_file(path), name))
 
 
-def main(out):
-    wheel_dir = os.path.join(out, "wheels")
+def main(out, wheelhouse):
     helm_dir = os.path.join(out, "helm")
-    os.makedirs(wheel_dir)
     os.makedirs(helm_dir)
-    wheels = [build_wheel(v, wheel_dir) for v in WHEEL_VERSIONS]
-    build_index(wheels, os.path.join(out, "simple"))
+    # The index serves only the driver: the graft installs it with --no-deps, its imports are the unit's stack.
+    os.symlink(wheelhouse, os.path.join(out, "wheels"))
+    drivers = sorted(glob.glob(os.path.join(wheelhouse, "magnum_capi_helm-*.whl")))
+    if len(drivers) != 2:
+        sys.exit("expected the 1.3.0 and 1.4.0 magnum-capi-helm wheels in %s, found %s" % (wheelhouse, drivers))
+    build_index(drivers, os.path.join(out, "simple"))
     for v in HELM_VERSIONS:
         build_helm(v, helm_dir)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])

@@ -1,51 +1,26 @@
 #!/usr/local/lib/magnum-venv/bin/python3
-"""Simulated magnum-conductor: oslo-parsed config, driver loading, and a status file for the stub API."""
+"""magnum-conductor for the simulated unit: the start-up of magnum.cmd.conductor.main with the real magnum
+(config parsing, oslo.log, loading every magnum.drivers entry point, whose failure ends the process as it
+does on a real unit), then a stand-in service loop: the real one needs RabbitMQ and a database, which the
+sim has not. The loop writes a status file for the stub Magnum API instead of serving RPC."""
 
-import importlib.metadata
 import json
-import logging
 import os
 import signal
 import sys
 import time
 
+from magnum.common import service as magnum_service
+import magnum.conf
+from magnum.drivers.common import driver as driver_module
 from oslo_config import cfg
+from oslo_log import log as logging
 
 STATUS_FILE = "/run/magnum/conductor-status.json"
 # One line per start that got as far as serving: when, which pid, what it loaded (for restart windows).
 STARTS_FILE = "/run/magnum/conductor-starts.jsonl"
+CONF = magnum.conf.CONF
 LOG = logging.getLogger("magnum.cmd.conductor")
-CONF = cfg.CONF
-CONF.register_cli_opts([cfg.StrOpt("log-file", help="Log file path.")])
-CONF.register_opts(
-    [
-        cfg.StrOpt("trustee_domain_id"),
-        cfg.StrOpt("trustee_domain_name"),
-        cfg.StrOpt("trustee_domain_admin_id"),
-        cfg.StrOpt("trustee_domain_admin_name"),
-        cfg.StrOpt("trustee_domain_admin_password", secret=True),
-    ],
-    group="trust",
-)
-
-
-def setup_logging():
-    handler = logging.FileHandler(CONF.log_file) if CONF.log_file else logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s " + str(os.getpid()) + " %(levelname)s %(name)s [-] %(message)s"))
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(logging.INFO)
-
-
-def load_drivers():
-    loaded = {}
-    for ep in importlib.metadata.entry_points(group="magnum.drivers"):
-        try:
-            loaded[ep.name] = (ep, ep.load())
-        except Exception as e:
-            LOG.error("Failed to load driver %s (%s): %s: %s", ep.name, ep.value, type(e).__name__, e)
-            raise
-        LOG.info("Loaded driver %s (%s)", ep.name, ep.value)
-    return loaded
 
 
 def group_value(group, name):
@@ -57,12 +32,13 @@ def group_value(group, name):
 
 def status(loaded):
     driver = loaded.get("k8s_capi_helm_v1")
-    module = sys.modules.get(driver[0].module) if driver else None
+    # The driver registers api_resources (1.4.0 on) and parses it the same way when it talks to the cluster.
+    api_resources = group_value("capi_helm", "api_resources") if driver else None
     return {
         "pid": os.getpid(),
         "updatedAt": int(time.time() * 1000),
-        "driverVersion": driver[0].dist.version if driver and driver[0].dist else None,
-        "apiResources": getattr(module, "API_RESOURCES", None),
+        "driverVersion": driver.dist.version if driver and driver.dist else None,
+        "apiResources": json.loads(api_resources) if api_resources is not None else None,
         "configDirs": list(CONF.config_dir or []),
         "kubeconfigFile": group_value("capi_helm", "kubeconfig_file") or None,
         "helmChartVersion": group_value("capi_helm", "default_helm_chart_version"),
@@ -79,19 +55,10 @@ def write_status(data):
 def main():
     running = [True]
     signal.signal(signal.SIGTERM, lambda *_: running.__setitem__(0, False))
-    try:
-        CONF(sys.argv[1:], project="magnum", prog="magnum-conductor")
-    except cfg.Error as e:
-        sys.stderr.write("magnum-conductor: configuration error: %s\n" % e)
-        return 1
-    setup_logging()
-    LOG.info("Starting magnum-conductor with config files %s, config dirs %s", CONF.config_file, CONF.config_dir)
-    time.sleep(1.5)
-    try:
-        loaded = load_drivers()
-    except Exception:
-        return 1
-    LOG.info("magnum-conductor started")
+    magnum_service.prepare_service(sys.argv)
+    LOG.info("Starting server in PID %s", os.getpid())
+    loaded = {ep.name: ep for ep, _ in driver_module.Driver.load_entry_points()}
+    LOG.info("Loaded drivers: %s", sorted(loaded))
     with open(STARTS_FILE, "a") as f:
         s = status(loaded)
         f.write(json.dumps({"pid": s["pid"], "at": s["updatedAt"], "drivers": sorted(loaded), "driverVersion": s["driverVersion"]}) + "\n")

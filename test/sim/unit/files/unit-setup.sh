@@ -1,11 +1,12 @@
 #!/bin/bash
 # Builds a conductor unit's private view inside fresh mount/pid/uts namespaces.
-# Inputs (environment): SIM_WORK SIM_FILES SIM_ARTIFACTS SIM_HOSTNAME SIM_TRUST_FORM
+# Inputs (environment): SIM_WORK SIM_FILES SIM_ARTIFACTS SIM_STACK SIM_HOSTNAME SIM_TRUST_FORM
 # SIM_TRUST_PASSWORD_FILE SIM_DRIVER SIM_HELM SIM_ETC_DEFAULT_FILE.
 set -euo pipefail
 
 OVERLAID=(/etc /usr/local /var/lib /var/log /var/cache /opt)
 VENV=/usr/local/lib/magnum-venv
+STACK=/usr/local/lib/magnum-stack
 
 mount --make-rprivate /
 
@@ -25,6 +26,19 @@ overlay_or_copy() {
 
 mkdir -p "$SIM_WORK/run/magnum"
 for d in "${OVERLAID[@]}"; do overlay_or_copy "$d"; done
+# The conductor's python, as a deb-installed magnum would be: the real magnum stack (pip included), shared
+# read-only by every unit, beneath a venv of the unit's own where pip installs the driver.
+mkdir -p "$STACK"
+mount --bind "$SIM_STACK" "$STACK"
+mount -o remount,bind,ro "$STACK"
+/usr/bin/python3 -m venv --without-pip "$VENV"
+# addsitedir, not a bare path: the stack's own .pth files (namespace packages) must run too.
+echo "import site; site.addsitedir('$STACK')" >"$("$VENV/bin/python3" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/magnum-stack.pth"
+# Before /root is hidden: the wheelhouse lives in the host's cache.
+if [ -n "$SIM_DRIVER" ]; then
+	"$VENV/bin/python3" -m pip install -q --no-index --no-deps --no-cache-dir --disable-pip-version-check \
+		--root-user-action=ignore --find-links "$SIM_ARTIFACTS/wheels" "magnum-capi-helm==$SIM_DRIVER"
+fi
 for d in /run /home /root /var/tmp; do
 	name=$(echo "${d#/}" | tr / _)
 	mkdir -p "$SIM_WORK/$name"
@@ -45,7 +59,6 @@ mkdir -p /etc/sudoers.d
 echo "ubuntu ALL=(ALL) NOPASSWD:ALL" >/etc/sudoers.d/90-cloud-init-users
 chmod 0440 /etc/sudoers.d/90-cloud-init-users
 
-/usr/bin/python3 -m venv --system-site-packages --without-pip "$VENV"
 for tool in python3 python; do
 	printf '#!/bin/sh\nexec %s/bin/python3 "$@"\n' "$VENV" >"/usr/local/bin/$tool"
 done
@@ -53,10 +66,11 @@ for tool in pip pip3; do
 	printf '#!/bin/sh\nexec %s/bin/python3 -m pip "$@"\n' "$VENV" >"/usr/local/bin/$tool"
 done
 install -m 0755 "$SIM_FILES/magnum-conductor.py" /usr/local/bin/magnum-conductor
-install -m 0755 "$SIM_FILES/magnum-driver-manage.py" /usr/local/bin/magnum-driver-manage
+# magnum's console script as pip wrote it into the stack, run by the unit's venv instead of the host python.
+sed "1s|.*|#!$VENV/bin/python3|" "$STACK/bin/magnum-driver-manage" >/usr/local/bin/magnum-driver-manage
 install -m 0755 "$SIM_FILES/systemctl.sh" /usr/local/bin/systemctl
 install -m 0755 "$SIM_FILES/magnum-conductor.init" /etc/init.d/magnum-conductor
-chmod 0755 /usr/local/bin/python3 /usr/local/bin/python /usr/local/bin/pip /usr/local/bin/pip3
+chmod 0755 /usr/local/bin/python3 /usr/local/bin/python /usr/local/bin/pip /usr/local/bin/pip3 /usr/local/bin/magnum-driver-manage
 
 install -d -o root -g magnum -m 0750 /etc/magnum
 install -d -o magnum -g adm -m 0750 /var/log/magnum
@@ -104,10 +118,6 @@ chmod 0640 /etc/magnum/magnum.conf
 
 if [ -n "$SIM_ETC_DEFAULT_FILE" ]; then
 	install -m 0644 "$SIM_ETC_DEFAULT_FILE" /etc/default/magnum-conductor
-fi
-if [ -n "$SIM_DRIVER" ]; then
-	"$VENV/bin/python3" -m pip install -q --no-index --no-deps --disable-pip-version-check \
-		--root-user-action=ignore --find-links "$SIM_ARTIFACTS/wheels" "magnum-capi-helm==$SIM_DRIVER"
 fi
 if [ -n "$SIM_HELM" ]; then
 	tar -xzf "$SIM_ARTIFACTS/helm/helm-$SIM_HELM-linux-amd64.tar.gz" -C /tmp linux-amd64/helm
