@@ -50,6 +50,11 @@ export function measureScript(p: ServiceRestartOutputs): string {
 
 export function applyScript(i: ServiceRestartInputs): string {
   return `${common(i)}
+# list-drivers reads the installed packages and the config on disk, which the restart does not change: it
+# runs while the daemon settles, so a rolling restart does not wait for it after the settle.
+listed=$(mktemp); trap 'rm -f -- "$listed"' EXIT
+drivers > "$listed" 2>/dev/null &
+lister=$!
 if [ -e "$pending" ] || ! systemctl is-active --quiet "$svc" || ! has_config_dir; then
   say "restarting $svc"
   systemctl restart "$svc"
@@ -59,7 +64,8 @@ else
 fi
 wait_active
 has_config_dir || gate "--config-dir $cdir in the live command line" "$(live_args)"
-d=$(drivers)
+wait "$lister" || true
+d=$(cat -- "$listed")
 case ",$d," in *",$drv,"*) ;; *) gate "magnum-driver-manage list-drivers listing $drv" "[\${d}]" ;; esac
 rm -f -- "$pending"
 measure "$d"`;
