@@ -227,14 +227,22 @@ export const RESTORING_DELETES = [
   ["remove", "1"],
 ] as const;
 
+/** The calls a delete makes. */
+async function deleteCalls<O>(
+  provider: (connect: Connect) => { delete(id: string, props: O): Promise<void> },
+  props: O,
+): Promise<Call[]> {
+  const t = new FakeTransport(() => ok({}));
+  await provider(t.connect).delete("id", props);
+  return t.calls;
+}
+
 /** How many calls a delete makes. */
 export async function deleteCallCount<O>(
   provider: (connect: Connect) => { delete(id: string, props: O): Promise<void> },
   props: O,
 ): Promise<number> {
-  const t = new FakeTransport(() => ok({}));
-  await provider(t.connect).delete("id", props);
-  return t.calls.length;
+  return (await deleteCalls(provider, props)).length;
 }
 
 /** The script a delete sends, checking it is the only call and carries no stdin. */
@@ -242,11 +250,10 @@ export async function deleteScriptOf<O>(
   provider: (connect: Connect) => { delete(id: string, props: O): Promise<void> },
   props: O,
 ): Promise<string> {
-  const t = new FakeTransport(() => ok({}));
-  await provider(t.connect).delete("id", props);
-  assert.equal(t.calls.length, 1);
-  assert.equal(t.calls[0].opts.stdin, undefined);
-  return scriptOf(t.calls[0]);
+  const calls = await deleteCalls(provider, props);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].opts.stdin, undefined);
+  return scriptOf(calls[0]);
 }
 
 // The check/diff tables: one row per input value, one test per row.
