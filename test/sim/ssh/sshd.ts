@@ -127,9 +127,14 @@ export class TestSshd {
       .filter((l) => l !== "");
   }
 
-  /** Kills every per-connection sshd process (and what it runs): the connections drop. */
+  /**
+   * Kills every per-connection sshd process (and what it runs): the connections drop. The tree is
+   * stopped top-down before anything dies, so no session can report its command's exit status (a
+   * killed leaf would otherwise let its shell exit and sshd send that status before the drop).
+   */
   killSessions(): void {
-    for (const pid of children(this.proc.pid ?? -1)) killTree(pid);
+    const stopped = children(this.proc.pid ?? -1).flatMap(stopTree);
+    for (const pid of stopped) signal(pid, "SIGKILL");
   }
 
   async stop(): Promise<void> {
@@ -141,10 +146,15 @@ export class TestSshd {
   }
 }
 
-function killTree(pid: number): void {
-  for (const c of children(pid)) killTree(c);
+/** Stops `pid`, then what it started (a stopped parent forks no more); returns them all. */
+function stopTree(pid: number): number[] {
+  signal(pid, "SIGSTOP");
+  return [pid, ...children(pid).flatMap(stopTree)];
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
   try {
-    process.kill(pid, "SIGKILL");
+    process.kill(pid, sig);
   } catch {
     // already gone
   }
