@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import { assertGrafted, assertRemoved, assertRolledBack, hasRule, onUnit, PreGraft, sha } from "../sim/gates";
+import { assertGrafted, assertRemoved, assertRolledBack, onUnit, PreGraft, sha } from "../sim/gates";
 import { Lab } from "../sim/lab";
 import { CliResult, CliStack } from "./cli";
 
@@ -61,7 +61,14 @@ describe("the real pulumi CLI against a simulated conductor", function () {
         String(out["magnum/0"].gates),
         /^preflight: trust domain by .*; egress check: .*; chart index check \(openstack-cluster 0\.25\.1\): .*; TCP gate to .*: TCP-OK .*; auth proof \(rights, helm list -A\): rights: \d+ held; releases: /,
       );
-      assert.ok(await hasRule(lab, "10.12.4.76/32"), "the /32 rule is in Neutron");
+      const port = Number(new URL(lab.cloud.kubeServer).port);
+      const rules = await lab.cloud.rules("capi-mgmt-sg");
+      assert.ok(
+        rules.some((x) => x.remote_ip_prefix === "10.12.4.76/32" && x.port_range_min === port),
+        "the /32 rule to the apiserver's port is in Neutron",
+      );
+      const etc = String(await lab.units[0].readFile("/etc/default/magnum-conductor"));
+      assert.ok(etc.startsWith(String(original.etcDefault)), "others' lines kept, block appended");
     });
 
     it("`pulumi preview --expect-no-changes` succeeds with zero calls to the units", async () => {
@@ -76,6 +83,29 @@ describe("the real pulumi CLI against a simulated conductor", function () {
       ok(await cli.run(["up", "--yes", "--expect-no-changes"]), "pulumi up --expect-no-changes");
       assert.equal(await unitCalls(lab, since), 0, "no juju call at all");
       assert.equal(await lab.units[0].daemonPid(), pid);
+    });
+
+    it("`pulumi preview` of a config change shows the updates and touches no unit", async () => {
+      cli.setConfig(lab.config({ chartVersion: "0.25.2" }));
+      const since = Date.now();
+      try {
+        const r = ok(await cli.run(["preview"]), "pulumi preview");
+        // The steps whose gates guard the chart version rerun them (in place, changing nothing else).
+        const updated = [...r.stdout.matchAll(/^\s*~ .*\s(magnum-0-[a-z-]+)\s+update/gm)].map((m) => m[1]);
+        assert.deepEqual([...new Set(updated)].sort(), [
+          "magnum-0-access-helm",
+          "magnum-0-access-kubeconfig",
+          "magnum-0-config-drop-in",
+          "magnum-0-install-driver",
+        ]);
+        assert.equal(await unitCalls(lab, since), 0, "preview made no juju call");
+        assert.match(
+          String(await lab.units[0].readFile("/etc/magnum/magnum.conf.d/00-capi-helm.conf")),
+          /0\.25\.1/,
+        );
+      } finally {
+        cli.setConfig(lab.config());
+      }
     });
 
     it("`pulumi stack export` holds the kubeconfig and its hash only as ciphertext", async () => {
@@ -171,6 +201,7 @@ describe("the real pulumi CLI against a simulated conductor", function () {
         await onUnit(lab.units[0], "test -e /etc/magnum/kubeconfig && echo present || echo absent"),
         "absent",
       );
+      assert.equal((await lab.cloud.rules("capi-mgmt-sg")).length, 2, "no rule added");
       cli.setConfig(lab.config({ destroyMode: "remove" }));
       ok(await cli.run(["up", "--yes"]), "pulumi up after the fix");
       await assertGrafted(lab, lab.units[0]);
