@@ -156,6 +156,9 @@ export class DestroyGuardProvider implements pulumi.dynamic.ResourceProvider {
   }
 }
 
+/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
+const destroyGuardProvider = new DestroyGuardProvider();
+
 export interface DestroyGuardArgs {
   readonly destroyMode: pulumi.Input<DestroyMode>;
   readonly allowRemoveWithClusters: pulumi.Input<boolean>;
@@ -173,7 +176,7 @@ export class DestroyGuard extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: DestroyGuardArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      new DestroyGuardProvider(),
+      destroyGuardProvider,
       name,
       { ...args, kubeconfig: pulumi.secret(args.kubeconfig), clusters: undefined, onDestroy: undefined },
       { ...opts, additionalSecretOutputs: ["kubeconfig"] },

@@ -48,6 +48,9 @@ export class HelmBinaryProvider extends RemoteScriptProvider<HelmBinaryInputs, H
   }
 }
 
+/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
+const helmBinaryProvider = new HelmBinaryProvider();
+
 export interface HelmBinaryArgs extends UndoableArgs, GatedArgs {
   readonly version: pulumi.Input<string>;
   readonly tarballUrl: pulumi.Input<string>;
@@ -62,7 +65,7 @@ export class HelmBinary extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: HelmBinaryArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      new HelmBinaryProvider(),
+      helmBinaryProvider,
       name,
       { ...args, liveVersion: undefined, hasOriginal: undefined, gatesSeen: undefined },
       opts,

@@ -56,6 +56,9 @@ export class ManagedBlockProvider extends RemoteScriptProvider<ManagedBlockInput
   }
 }
 
+/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
+const managedBlockProvider = new ManagedBlockProvider();
+
 export interface ManagedBlockArgs extends UndoableArgs {
   readonly path: pulumi.Input<string>;
   readonly block: pulumi.Input<string>;
@@ -72,7 +75,7 @@ export class ManagedBlock extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ManagedBlockArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      new ManagedBlockProvider(),
+      managedBlockProvider,
       name,
       { ...args, liveBlockSha: undefined, showArgsOk: undefined, showArgs: undefined, changedAt: undefined },
       opts,

@@ -60,6 +60,9 @@ export class PipPackageProvider extends RemoteScriptProvider<PipPackageInputs, P
   }
 }
 
+/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
+const pipPackageProvider = new PipPackageProvider();
+
 export interface PipPackageArgs extends UndoableArgs, GatedArgs {
   readonly package: pulumi.Input<string>;
   readonly version: pulumi.Input<string>;
@@ -78,7 +81,7 @@ export class PipPackage extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: PipPackageArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      new PipPackageProvider(),
+      pipPackageProvider,
       name,
       {
         ...args,

@@ -60,6 +60,9 @@ export class RemoteFileProvider extends RemoteScriptProvider<RemoteFileInputs, R
   }
 }
 
+/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
+const remoteFileProvider = new RemoteFileProvider();
+
 export interface RemoteFileArgs extends UndoableArgs, GatedArgs {
   readonly path: pulumi.Input<string>;
   readonly content: pulumi.Input<string>;
@@ -83,7 +86,7 @@ export class RemoteFile extends pulumi.dynamic.Resource {
     const { secret, ...inputs } = args;
     const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...(secret ? ["sha256"] : [])];
     super(
-      new RemoteFileProvider(),
+      remoteFileProvider,
       name,
       {
         owner: "root",

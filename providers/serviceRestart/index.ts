@@ -80,6 +80,9 @@ export class ServiceRestartProvider extends RemoteScriptProvider<
   }
 }
 
+/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
+const serviceRestartProvider = new ServiceRestartProvider();
+
 export interface ServiceRestartArgs extends UndoableArgs {
   readonly service: pulumi.Input<string>;
   readonly when: RestartWhen;
@@ -100,7 +103,7 @@ export class ServiceRestart extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ServiceRestartArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      new ServiceRestartProvider(),
+      serviceRestartProvider,
       name,
       {
         ...args,
