@@ -125,12 +125,14 @@ describe("the real pulumi CLI against a simulated conductor", function () {
     it("`pulumi preview` sees a CRD's served versions changed on the real apiserver", async () => {
       await serveClusterV1beta1(kube, false);
       try {
+        const since = Date.now();
         const r = ok(await cli.run(["preview", "--diff"]), "pulumi preview --diff");
-        assert.match(r.stdout, /~ .*magnum-0-config-drop-in\s+update/);
+        assert.equal(await unitCalls(lab, since), 0, "preview made no juju call");
+        // The derived api_resources now names the version the CRD still serves.
+        assert.match(r.output, /RemoteFile: \(update\)\n[^\n]*\n\s*\[urn=[^\]]*::magnum-0-config-drop-in\]/);
         assert.match(
-          r.stdout,
-          /cluster\.x-k8s\.io\/v1beta2/,
-          "the derived api_resources names the served version",
+          r.output,
+          /- api_resources = \{\}\n\s*\+ api_resources = \{"Cluster":\{"api_version":"cluster\.x-k8s\.io\/v1beta2"\}\}\n/,
         );
       } finally {
         await serveClusterV1beta1(kube, true);
@@ -142,13 +144,15 @@ describe("the real pulumi CLI against a simulated conductor", function () {
       const since = Date.now();
       try {
         const r = ok(await cli.run(["preview"]), "pulumi preview");
-        // The steps whose gates guard the chart version rerun them (in place, changing nothing else).
+        // The steps whose gates guard the chart version rerun them (in place, changing nothing else),
+        // and the restart follows the drop-in (its trigger is the drop-in's change, unknown until up).
         const updated = [...r.stdout.matchAll(/^\s*~ .*\s(magnum-0-[a-z-]+)\s+update/gm)].map((m) => m[1]);
         assert.deepEqual([...new Set(updated)].sort(), [
           "magnum-0-access-helm",
           "magnum-0-access-kubeconfig",
           "magnum-0-config-drop-in",
           "magnum-0-install-driver",
+          "magnum-0-service-restart",
         ]);
         assert.equal(await unitCalls(lab, since), 0, "preview made no juju call");
         assert.match(
