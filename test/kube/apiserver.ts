@@ -176,7 +176,7 @@ export interface KubeApiServer {
 const CAPO = "/apis/apps/v1/namespaces/capo-system/deployments/capo-controller-manager";
 
 /** The CAPI stack's controller Deployments (`namespace/name`) and their manager images. */
-export const CONTROLLERS: Readonly<Record<string, string>> = {
+const CONTROLLERS: Readonly<Record<string, string>> = {
   "capi-system/capi-controller-manager": "registry.k8s.io/cluster-api/cluster-api-controller:v1.13.0",
   "capo-system/capo-controller-manager": "registry.k8s.io/capi-openstack/capi-openstack-controller:v0.14.0",
   "orc-system/orc-controller-manager": "quay.io/orc/openstack-resource-controller:v2.5.1",
@@ -184,8 +184,9 @@ export const CONTROLLERS: Readonly<Record<string, string>> = {
 
 /**
  * etcd and kube-apiserver on loopback, RBAC on, the management cluster's CRDs loaded, the CAPI, CAPO
- * and ORC controller Deployments present (CAPO without an Available condition until the test writes one), and
- * kube-controller-manager running only the serviceaccount-token controller (it fills token Secrets).
+ * and ORC controller Deployments present (CAPO without an Available condition until the test writes
+ * one), and kube-controller-manager running only the serviceaccount-token controller (it fills token
+ * Secrets).
  */
 export async function startKubeApiServer(): Promise<KubeApiServer> {
   const bins = kubeBinaries();
