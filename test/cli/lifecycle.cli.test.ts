@@ -1,12 +1,14 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import { KubeApiServer, kubeUnavailable, startKubeApiServer } from "../kube/apiserver";
 import { assertGrafted, assertRemoved, assertRolledBack, onUnit, PreGraft, sha } from "../sim/gates";
 import { Lab } from "../sim/lab";
 import { CliResult, CliStack } from "./cli";
 
 // The program under the REAL Pulumi engine: `pulumi preview/up/refresh/destroy` as subprocesses
 // of the CLI built by toolchain/build.sh, a file backend, the passphrase secrets provider, the real
-// Pulumi.yaml and a test stack file, against the simulated units and stub cloud of test/sim. The
+// Pulumi.yaml and a test stack file, against the simulated units and stub cloud of test/sim, with a
+// REAL kube-apiserver (test/kube/apiserver.ts: HTTPS, RBAC) as the management cluster. The
 // dynamic-provider host is the SDK's own; the language host and the openstack, kubernetes and
 // command plugins are stand-ins (test/cli/programHost.ts, test/cli/standins/: the Go module proxy
 // here refuses them).
@@ -23,17 +25,39 @@ const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const unitCalls = async (lab: Lab, since: number) =>
   (await lab.juju.calls()).filter((c) => c.start >= since).length;
 
+/** The management cluster for one describe block; the tier skips (CI: fails) without the binaries. */
+async function realApiServer(ctx: Mocha.Context): Promise<KubeApiServer> {
+  const missing = kubeUnavailable("real-CLI tier");
+  if (missing) {
+    console.log(`    real-CLI tier skipped: ${missing}`);
+    ctx.skip();
+  }
+  return startKubeApiServer();
+}
+
+/** Whether the Cluster CRD serves v1beta1 (CAPI v1.13 serves it beside the stored v1beta2). */
+async function serveClusterV1beta1(kube: KubeApiServer, served: boolean): Promise<void> {
+  const path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusters.cluster.x-k8s.io";
+  const crd = (await kube.admin.ok("GET", path)).body;
+  for (const v of crd.spec.versions as Array<{ name: string; served: boolean }>)
+    if (v.name === "v1beta1") v.served = served;
+  await kube.admin.ok("PUT", path, { body: crd });
+}
+
 describe("the real pulumi CLI against a simulated conductor", function () {
   this.timeout(900_000);
 
   describe("fresh graft, no-op preview, secrets, drift, rollback", () => {
+    let kube: KubeApiServer;
     let lab: Lab;
     let cli: CliStack;
     let original: PreGraft;
 
-    before(async () => {
+    before(async function () {
+      kube = await realApiServer(this);
       lab = await Lab.start({
         units: [{ etcDefault: "# site tuning kept by the graft\nexport OS_DEBUG=0\n" }],
+        kube,
       });
       cli = await CliStack.create();
       cli.setConfig(lab.config());
@@ -46,12 +70,16 @@ describe("the real pulumi CLI against a simulated conductor", function () {
     after(async () => {
       cli?.remove();
       await lab?.stop();
+      await kube?.stop();
     });
 
     it("`pulumi up` grafts the unit: every runbook gate holds on it, outputs per conductor", async () => {
       ok(await cli.run(["up", "--yes"]), "pulumi up");
       await assertGrafted(lab, lab.units[0]);
-      const out = (await cli.outputs()).conductors as Record<string, Record<string, unknown>>;
+      const outputs = await cli.outputs();
+      const out = outputs.conductors as Record<string, Record<string, unknown>>;
+      // The versions of the real apiserver's controller Deployments (the stub's differ).
+      assert.equal(outputs.compatibility, "CAPI v1.13.0, CAPO v0.14.0, ORC v2.5.1");
       assert.deepEqual(
         { v: out["magnum/0"].driverVersion, d: out["magnum/0"].drivers, c: out["magnum/0"].configDirLive },
         { v: "1.4.0", d: "k8s_capi_helm_v1", c: true },
@@ -61,7 +89,7 @@ describe("the real pulumi CLI against a simulated conductor", function () {
         String(out["magnum/0"].gates),
         /^preflight: trust domain by .*; egress check: .*; chart index check \(openstack-cluster 0\.25\.1\): .*; TCP gate to .*: TCP-OK .*; auth proof \(rights, helm list -A\): rights: \d+ held; releases: /,
       );
-      const port = Number(new URL(lab.cloud.kubeServer).port);
+      const port = Number(new URL(kube.url).port);
       const rules = await lab.cloud.rules("capi-mgmt-sg");
       assert.ok(
         rules.some((x) => x.remote_ip_prefix === "10.12.4.76/32" && x.port_range_min === port),
@@ -69,6 +97,15 @@ describe("the real pulumi CLI against a simulated conductor", function () {
       );
       const etc = String(await lab.units[0].readFile("/etc/default/magnum-conductor"));
       assert.ok(etc.startsWith(String(original.etcDefault)), "others' lines kept, block appended");
+      // The unit's helm and auth proof reached the real apiserver over TLS with the kubeconfig's CA.
+      const kubeconfig = fs.readFileSync(lab.kubeconfigPath, "utf8");
+      assert.ok(
+        kubeconfig.includes(`server: ${kube.url}\n`) && /certificate-authority-data: /.test(kubeconfig),
+      );
+      assert.match(
+        String(out["magnum/0"].gates),
+        /releases: cert-manager cluster-api-addon-provider cluster-api-janitor-openstack(;|$)/,
+      );
     });
 
     it("`pulumi preview --expect-no-changes` succeeds with zero calls to the units", async () => {
@@ -85,18 +122,37 @@ describe("the real pulumi CLI against a simulated conductor", function () {
       assert.equal(await lab.units[0].daemonPid(), pid);
     });
 
+    it("`pulumi preview` sees a CRD's served versions changed on the real apiserver", async () => {
+      await serveClusterV1beta1(kube, false);
+      try {
+        const since = Date.now();
+        const r = ok(await cli.run(["preview", "--diff"]), "pulumi preview --diff");
+        assert.equal(await unitCalls(lab, since), 0, "preview made no juju call");
+        // The derived api_resources now names the version the CRD still serves.
+        assert.match(r.output, /RemoteFile: \(update\)\n[^\n]*\n\s*\[urn=[^\]]*::magnum-0-config-drop-in\]/);
+        assert.match(
+          r.output,
+          /- api_resources = \{\}\n\s*\+ api_resources = \{"Cluster":\{"api_version":"cluster\.x-k8s\.io\/v1beta2"\}\}\n/,
+        );
+      } finally {
+        await serveClusterV1beta1(kube, true);
+      }
+    });
+
     it("`pulumi preview` of a config change shows the updates and touches no unit", async () => {
       cli.setConfig(lab.config({ chartVersion: "0.25.2" }));
       const since = Date.now();
       try {
         const r = ok(await cli.run(["preview"]), "pulumi preview");
-        // The steps whose gates guard the chart version rerun them (in place, changing nothing else).
+        // The steps whose gates guard the chart version rerun them (in place, changing nothing else),
+        // and the restart follows the drop-in (its trigger is the drop-in's change, unknown until up).
         const updated = [...r.stdout.matchAll(/^\s*~ .*\s(magnum-0-[a-z-]+)\s+update/gm)].map((m) => m[1]);
         assert.deepEqual([...new Set(updated)].sort(), [
           "magnum-0-access-helm",
           "magnum-0-access-kubeconfig",
           "magnum-0-config-drop-in",
           "magnum-0-install-driver",
+          "magnum-0-service-restart",
         ]);
         assert.equal(await unitCalls(lab, since), 0, "preview made no juju call");
         assert.match(
@@ -168,16 +224,19 @@ describe("the real pulumi CLI against a simulated conductor", function () {
   });
 
   describe("bad config, a failing gate, remove mode", () => {
+    let kube: KubeApiServer;
     let lab: Lab;
     let cli: CliStack;
 
-    before(async () => {
-      lab = await Lab.start({ units: [{}] });
+    before(async function () {
+      kube = await realApiServer(this);
+      lab = await Lab.start({ units: [{}], kube });
       cli = await CliStack.create();
     });
     after(async () => {
       cli?.remove();
       await lab?.stop();
+      await kube?.stop();
     });
 
     it("a bad config value fails naming key, value and expectation, before any call to a unit", async () => {
@@ -187,6 +246,23 @@ describe("the real pulumi CLI against a simulated conductor", function () {
       assert.notEqual(r.code, 0);
       assert.match(r.output, /magnum-capi-graft:destroyMode: expected rollback or remove, got "purge"/);
       assert.equal(await unitCalls(lab, since), 0);
+    });
+
+    it("CAPO unavailable on the real apiserver fails `pulumi up` naming it, before any call to a unit", async () => {
+      cli.setConfig(lab.config());
+      await kube.setCapoAvailable(false);
+      try {
+        const since = Date.now();
+        const r = await cli.run(["up", "--yes"]);
+        assert.notEqual(r.code, 0);
+        assert.match(
+          r.output,
+          /management cluster: expected deployment capo-system\/capo-controller-manager Available=True; saw False \(MinimumReplicasUnavailable test: CAPO False\)/,
+        );
+        assert.equal(await unitCalls(lab, since), 0);
+      } finally {
+        await kube.setCapoAvailable(true);
+      }
     });
 
     it("a failing gate stops before any change; `up` after the fix converges", async () => {

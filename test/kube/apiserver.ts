@@ -54,6 +54,17 @@ export function kubeBinaries(): KubeBinaries | { missing: string } {
   };
 }
 
+/**
+ * Why a tier that needs the apiserver cannot run here (undefined when it can). CI builds the binaries
+ * and sets REQUIRE_KUBE_APISERVER=1: there a missing binary fails the tier instead of skipping it.
+ */
+export function kubeUnavailable(tier: string): string | undefined {
+  const bins = kubeBinaries();
+  if (!("missing" in bins)) return undefined;
+  if (process.env.REQUIRE_KUBE_APISERVER) throw new Error(`${tier}: missing ${bins.missing}`);
+  return `missing ${bins.missing}`;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -71,7 +82,7 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 }
 
 /** A CA, a serving certificate for 127.0.0.1 signed by it, and the service-account signing key. */
-async function makePki(dir: string): Promise<void> {
+export async function makePki(dir: string): Promise<void> {
   const f = (n: string) => path.join(dir, n);
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   await openssl(dir, [
@@ -164,9 +175,18 @@ export interface KubeApiServer {
 
 const CAPO = "/apis/apps/v1/namespaces/capo-system/deployments/capo-controller-manager";
 
+/** The CAPI stack's controller Deployments (`namespace/name`) and their manager images. */
+const CONTROLLERS: Readonly<Record<string, string>> = {
+  "capi-system/capi-controller-manager": "registry.k8s.io/cluster-api/cluster-api-controller:v1.13.0",
+  "capo-system/capo-controller-manager": "registry.k8s.io/capi-openstack/capi-openstack-controller:v0.14.0",
+  "orc-system/orc-controller-manager": "quay.io/orc/openstack-resource-controller:v2.5.1",
+};
+
 /**
- * etcd and kube-apiserver on loopback, RBAC on, the management cluster's CRDs loaded, CAPO present, and
- * kube-controller-manager running only the serviceaccount-token controller (it fills token Secrets).
+ * etcd and kube-apiserver on loopback, RBAC on, the management cluster's CRDs loaded, the CAPI, CAPO
+ * and ORC controller Deployments present (CAPO without an Available condition until the test writes
+ * one), and kube-controller-manager running only the serviceaccount-token controller (it fills token
+ * Secrets).
  */
 export async function startKubeApiServer(): Promise<KubeApiServer> {
   const bins = kubeBinaries();
@@ -308,25 +328,21 @@ async function loadManagementObjects(admin: KubeClient): Promise<void> {
       30000,
     );
   }
-  await admin.ok("POST", "/api/v1/namespaces", { body: { metadata: { name: "capo-system" } } });
-  const labels = { "control-plane": "capo-controller-manager" };
-  await admin.ok("POST", "/apis/apps/v1/namespaces/capo-system/deployments", {
-    body: {
-      metadata: { name: "capo-controller-manager", namespace: "capo-system" },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [
-              { name: "manager", image: "registry.k8s.io/capi-openstack/capi-openstack-controller:v0.14.0" },
-            ],
-          },
+  for (const [id, image] of Object.entries(CONTROLLERS)) {
+    const [namespace, name] = id.split("/");
+    await admin.ok("POST", "/api/v1/namespaces", { body: { metadata: { name: namespace } } });
+    const labels = { "control-plane": name };
+    await admin.ok("POST", `/apis/apps/v1/namespaces/${namespace}/deployments`, {
+      body: {
+        metadata: { name, namespace },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: "manager", image }] } },
         },
       },
-    },
-  });
+    });
+  }
 }
 
 async function setCapoAvailable(admin: KubeClient, available: boolean): Promise<void> {
@@ -338,6 +354,7 @@ async function setCapoAvailable(admin: KubeClient, available: boolean): Promise<
       ...current.body,
       status: {
         replicas: 1,
+        readyReplicas: available ? 1 : 0,
         availableReplicas: available ? 1 : 0,
         conditions: [{ type: "Available", status, reason, message: `test: CAPO ${status}` }],
       },

@@ -2,9 +2,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { MiniEngine } from "../harness/engine";
-import { CloudOptions, StubCloud } from "./cloud/cloud";
+import { KubeApiServer } from "../kube/apiserver";
+import { CloudOptions, operatorKubeconfig, StubCloud } from "./cloud/cloud";
+import { helmReleaseSecret } from "./cloud/helmRelease";
 import { JujuFake } from "./juju/jujuFake";
-import { LabNatives } from "./natives";
+import { KubeAccess, LabNatives } from "./natives";
 import { ArtifactServer, buildArtifacts } from "./unit/artifacts";
 import { SimUnit, SimUnitSpec } from "./unit/simUnit";
 
@@ -18,11 +20,17 @@ export interface LabOptions {
   readonly clusters?: string[];
   readonly templates?: CloudOptions["templates"];
   readonly capiClusters?: Array<{ namespace: string; name: string }>;
+  /**
+   * A real kube-apiserver (test/kube/apiserver.ts) for the management cluster: the kubeconfig and
+   * config() name it instead of the stub's kube API, and the helm releases are written into it.
+   */
+  readonly kube?: KubeApiServer;
 }
 
 /**
  * A simulated conductor world: units in their own namespaces, a fake juju, a stub cloud and kube
- * API, a package index and helm tarballs on loopback. Everything it starts it stops by pid.
+ * API (or a given real kube-apiserver), a package index and helm tarballs on loopback. Everything it
+ * starts it stops by pid.
  */
 export class Lab {
   private savedEnv: Record<string, string | undefined> = {};
@@ -33,6 +41,8 @@ export class Lab {
     readonly juju: JujuFake,
     readonly cloud: StubCloud,
     readonly server: ArtifactServer,
+    /** The management cluster's API as the kubeconfig names it, with the admin's token. */
+    readonly mgmt: KubeAccess,
     readonly kubeconfigPath: string,
     readonly helmSha256: string,
   ) {}
@@ -85,14 +95,20 @@ export class Lab {
       });
       started.push(cloud);
       const juju = await JujuFake.create(path.join(dir, "juju"), "openstack", units);
+      const mgmt = o.kube
+        ? await seedManagementCluster(o.kube)
+        : { server: cloud.kubeServer, token: cloud.kubeToken };
       const kubeconfigPath = path.join(dir, "capi-mgmt.kubeconfig");
-      fs.writeFileSync(kubeconfigPath, cloud.kubeconfig(), { mode: 0o600 });
+      fs.writeFileSync(kubeconfigPath, operatorKubeconfig(mgmt.server, mgmt.token, mgmt.ca), {
+        mode: 0o600,
+      });
       const lab = new Lab(
         dir,
         units,
         juju,
         cloud,
         server,
+        mgmt,
         kubeconfigPath,
         artifacts.helmTarballs["v3.17.3"].sha256,
       );
@@ -107,7 +123,7 @@ export class Lab {
 
   /** The stack configuration a user would write for this world. */
   config(extra: Record<string, unknown> = {}): Record<string, unknown> {
-    const kube = new URL(this.cloud.kubeServer);
+    const kube = new URL(this.mgmt.server);
     return {
       conductors: this.units.map((u) => ({ unit: u.spec.unit, address: u.spec.address })),
       mgmtProjectId: PROJECT_ID,
@@ -125,9 +141,7 @@ export class Lab {
   }
 
   engine(): MiniEngine {
-    return new MiniEngine(
-      new LabNatives(PROJECT_ID, { server: this.cloud.kubeServer, token: this.cloud.kubeToken }),
-    );
+    return new MiniEngine(new LabNatives(PROJECT_ID, this.mgmt));
   }
 
   async stop(): Promise<void> {
@@ -145,4 +159,28 @@ export class Lab {
       process.env[k] = v;
     }
   }
+}
+
+/**
+ * What the graft's gates read besides the fixture's CRDs and controllers: the helm releases (in
+ * their namespaces, as helm stores them) and an available CAPO. Idempotent, so one apiserver can
+ * serve several labs. The admin's access is the fixture's static token.
+ */
+async function seedManagementCluster(kube: KubeApiServer): Promise<KubeAccess> {
+  for (const name of HELM_RELEASES) {
+    const secret = helmReleaseSecret(name, name);
+    for (const [path, body] of [
+      ["/api/v1/namespaces", { metadata: { name } }],
+      [`/api/v1/namespaces/${name}/secrets`, secret],
+    ] as const) {
+      const r = await kube.admin.request("POST", path, { body });
+      if (r.status !== 201 && r.status !== 409)
+        throw new Error(
+          `Lab: seeding ${path}: expected 201 or 409, saw ${r.status} ${r.body?.message ?? ""}`,
+        );
+    }
+  }
+  await kube.setCapoAvailable(true);
+  const admin = JSON.parse(kube.adminKubeconfig) as { users: Array<{ user: { token: string } }> };
+  return { server: kube.url, token: admin.users[0].user.token, ca: kube.ca };
 }

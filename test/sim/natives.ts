@@ -2,15 +2,17 @@ import { spawn } from "child_process";
 import { scoped } from "../../openstack/cli";
 import { shq } from "../../core/shell";
 import { runLocalCommand } from "../harness/command";
+import { KubeClient } from "../kube/client";
 import { Natives, OpKind, StateEntry } from "../harness/engine";
 import { Registration } from "../harness/program";
 
 // Stand-ins for the provider plugins that cannot run here (the Go module proxy refuses the real
 // pulumi-openstack 3.15.2 and pulumi-command 1.2.1 modules, and serves pulumi-kubernetes only at
 // 4.25.0): @pulumi/openstack through the real openstack CLI against the stub Neutron,
-// @pulumi/kubernetes reads through the stub kube API, and @pulumi/command run the way its provider
-// runs commands. Two callers share them: LabNatives (the in-process harness) and the stand-in
-// plugins of the real-engine tier (test/cli/standins/).
+// @pulumi/kubernetes reads through the stub kube API or a real kube-apiserver (TLS verified
+// against its CA), and @pulumi/command run the way its provider runs commands. Two callers share
+// them: LabNatives (the in-process harness) and the stand-in plugins of the real-engine tier
+// (test/cli/standins/).
 
 export function openstackCli(projectId: string, args: string[]): Promise<string> {
   const command = scoped(projectId, `openstack ${args.map(shq).join(" ")}`);
@@ -29,18 +31,22 @@ export function openstackCli(projectId: string, args: string[]): Promise<string>
 export interface KubeAccess {
   readonly server: string;
   readonly token: string;
+  /** PEM of the CA that signed an https server's certificate; the stub's kube API is plain http. */
+  readonly ca?: string;
 }
+
+const client = (kube: KubeAccess) => new KubeClient(kube.server, kube.ca, kube.token);
 
 /** The live object behind a `kubernetes:...:get` of a CRD or a Deployment ("ns/name"). */
 export async function kubeGet(kube: KubeAccess, type: string, id: string): Promise<Record<string, unknown>> {
   const [ns, name] = id.includes("/") ? id.split("/") : ["", id];
-  const url =
+  const path =
     type === "kubernetes:apps/v1:Deployment"
-      ? `${kube.server}/apis/apps/v1/namespaces/${ns}/deployments/${name}`
-      : `${kube.server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
-  const res = await fetch(url, { headers: { Authorization: `Bearer ${kube.token}` } });
-  if (!res.ok) throw new Error(`${type} ${id}: ${res.status} from the management cluster`);
-  return (await res.json()) as Record<string, unknown>;
+      ? `/apis/apps/v1/namespaces/${ns}/deployments/${name}`
+      : `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
+  const res = await client(kube).request("GET", path);
+  if (res.status !== 200) throw new Error(`${type} ${id}: ${res.status} from the management cluster`);
+  return res.body as Record<string, unknown>;
 }
 
 /** The REST path of a kubernetes object the credential component registers (core and RBAC kinds). */
@@ -58,22 +64,17 @@ function kubePath(type: string, inputs: Record<string, unknown>): string | undef
 
 /** pulumi-kubernetes's create/update of such an object: the live object (a token Secret's token filled). */
 export async function kubePut(kube: KubeAccess, path: string, inputs: Record<string, unknown>) {
-  const res = await fetch(`${kube.server}${path}`, {
-    method: "PUT",
-    headers: { Authorization: `Bearer ${kube.token}`, "Content-Type": "application/json" },
-    body: JSON.stringify(inputs),
-  });
-  const body = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`PUT ${path}: ${res.status} ${String(body.message ?? "")}`);
+  const res = await client(kube).request("PUT", path, { body: inputs });
+  const body = res.body as Record<string, unknown>;
+  if (res.status < 200 || res.status > 299)
+    throw new Error(`PUT ${path}: ${res.status} ${String(body?.message ?? "")}`);
   return body;
 }
 
 async function kubeDelete(kube: KubeAccess, path: string): Promise<void> {
-  const res = await fetch(`${kube.server}${path}`, {
-    method: "DELETE",
-    headers: { Authorization: `Bearer ${kube.token}` },
-  });
-  if (!res.ok && res.status !== 404) throw new Error(`DELETE ${path}: ${res.status}`);
+  const res = await client(kube).request("DELETE", path);
+  if ((res.status < 200 || res.status > 299) && res.status !== 404)
+    throw new Error(`DELETE ${path}: ${res.status}`);
 }
 
 /** `openstack.networking.getSecGroup`: the group by name in the scoped project. */

@@ -94,23 +94,7 @@ export class StubCloud {
   }
 
   kubeconfig(): string {
-    return [
-      "apiVersion: v1",
-      "kind: Config",
-      "clusters:",
-      "- name: capi-mgmt",
-      "  cluster:",
-      `    server: ${this.kubeServer}`,
-      "contexts:",
-      "- name: capi-mgmt",
-      "  context: {cluster: capi-mgmt, user: capi-mgmt-admin}",
-      "current-context: capi-mgmt",
-      "users:",
-      "- name: capi-mgmt-admin",
-      "  user:",
-      `    token: ${this.ready.kubeToken}`,
-      "",
-    ].join("\n");
+    return operatorKubeconfig(this.kubeServer, this.ready.kubeToken);
   }
 
   /** Read from the persisted state, so it also works after stop(). */
@@ -164,4 +148,26 @@ export class StubCloud {
     if (this.child.exitCode === null && this.child.signalCode === null) process.kill(this.pid, "SIGTERM");
     await this.exited;
   }
+}
+
+/** The admin kubeconfig a management cluster's operator holds, as kubectl writes it (block YAML). */
+export function operatorKubeconfig(server: string, token: string, caPem?: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: capi-mgmt",
+    "  cluster:",
+    `    server: ${server}`,
+    ...(caPem ? [`    certificate-authority-data: ${Buffer.from(caPem).toString("base64")}`] : []),
+    "contexts:",
+    "- name: capi-mgmt",
+    "  context: {cluster: capi-mgmt, user: capi-mgmt-admin}",
+    "current-context: capi-mgmt",
+    "users:",
+    "- name: capi-mgmt-admin",
+    "  user:",
+    `    token: ${token}`,
+    "",
+  ].join("\n");
 }

@@ -1,5 +1,5 @@
 import * as http from "http";
-import { gzipSync } from "zlib";
+import { helmReleaseSecret } from "./helmRelease";
 import { json, Reply } from "./http";
 import { Attributes, Identity, KubeObjects, objectPath } from "./kubeObjects";
 import { CapiCluster, ControllerImages, ServedVersions } from "./types";
@@ -143,20 +143,11 @@ export class Kube {
     return { kind: "APIGroupList", apiVersion: "v1", groups };
   }
 
-  /** Helm's release storage: data.release is base64(gzip(release JSON)), base64'd again by the Secret. */
+  /** Helm's release storage. */
   private secrets(namespace: string | undefined, selector: string | null): Reply {
     const items = this.s.helmReleases
       .filter((r) => namespace === undefined || r.namespace === namespace)
-      .map((r) => {
-        const labels = { name: r.name, owner: "helm", status: "deployed", version: "1" };
-        const release = { name: r.name, namespace: r.namespace, version: 1, info: { status: "deployed" } };
-        const inner = gzipSync(JSON.stringify(release)).toString("base64");
-        return {
-          metadata: { name: `sh.helm.release.v1.${r.name}.v1`, namespace: r.namespace, labels },
-          type: "helm.sh/release.v1",
-          data: { release: Buffer.from(inner).toString("base64") },
-        };
-      })
+      .map((r) => helmReleaseSecret(r.name, r.namespace))
       .filter((s) => matches(s.metadata.labels, selector));
     return json(200, { kind: "SecretList", apiVersion: "v1", metadata: { resourceVersion: "1" }, items });
   }

@@ -1,30 +1,18 @@
 import * as assert from "assert";
+import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import { AddressInfo } from "net";
+import * as path from "path";
+import { makePki } from "../../kube/apiserver";
+import { operatorKubeconfig } from "../cloud/cloud";
 import { SimUnit } from "./simUnit";
 import { removeDir, sharedArtifacts, tempDir } from "./testSupport";
 
 const TOKEN = "s3cr3t-token";
 
-function kubeconfig(port: number, token: string): string {
-  return [
-    "apiVersion: v1",
-    "kind: Config",
-    "clusters:",
-    "- name: capi-mgmt",
-    "  cluster:",
-    `    server: http://127.0.0.1:${port}`,
-    "contexts:",
-    "- name: capi-mgmt",
-    "  context: {cluster: capi-mgmt, user: capi-mgmt-admin}",
-    "current-context: capi-mgmt",
-    "users:",
-    "- name: capi-mgmt-admin",
-    "  user:",
-    `    token: ${token}`,
-    "",
-  ].join("\n");
-}
+const kubeconfig = (port: number, token: string, scheme = "http", ca?: string): string =>
+  operatorKubeconfig(`${scheme}://127.0.0.1:${port}`, token, ca);
 
 function secret(name: string, namespace: string, version: number) {
   return {
@@ -41,12 +29,15 @@ describe("fake helm inside a SimUnit", function () {
   let dir: string;
   let api: http.Server;
   let port: number;
+  let tlsApi: https.Server;
+  let tlsPort: number;
+  let ca: string;
   const seen: string[] = [];
 
   before(async function () {
     // The first run on a machine fetches the python stack from PyPI (about a minute).
     this.timeout(600_000);
-    api = http.createServer((req, res) => {
+    const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
       seen.push(`${req.url} ${req.headers.authorization}`);
       if (req.headers.authorization !== `Bearer ${TOKEN}`) {
         res.writeHead(401).end('{"kind":"Status","reason":"Unauthorized"}');
@@ -58,10 +49,20 @@ describe("fake helm inside a SimUnit", function () {
         secret("cilium", "kube-system", 2),
       ];
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items }));
-    });
+    };
+    api = http.createServer(answer);
     await new Promise<void>((r) => api.listen(0, "127.0.0.1", r));
     port = (api.address() as AddressInfo).port;
     dir = tempDir("helm");
+    // An HTTPS API whose certificate only the kubeconfig's CA vouches for, as a real apiserver's.
+    const pki = path.join(dir, "pki");
+    fs.mkdirSync(pki);
+    await makePki(pki);
+    ca = fs.readFileSync(path.join(pki, "ca.crt"), "utf8");
+    const [cert, key] = ["server.crt", "server.key"].map((f) => fs.readFileSync(path.join(pki, f)));
+    tlsApi = https.createServer({ cert, key }, answer);
+    await new Promise<void>((r) => tlsApi.listen(0, "127.0.0.1", r));
+    tlsPort = (tlsApi.address() as AddressInfo).port;
     unit = await SimUnit.start({
       unit: "magnum/0",
       address: "10.12.4.76",
@@ -75,6 +76,7 @@ describe("fake helm inside a SimUnit", function () {
   after(async function () {
     await unit?.stop();
     await new Promise((r) => api?.close(r));
+    await new Promise((r) => tlsApi?.close(r));
     removeDir(dir);
   });
 
@@ -119,5 +121,32 @@ describe("fake helm inside a SimUnit", function () {
     r = await helmList();
     assert.strictEqual(r.code, 1);
     assert.match(r.stderr, /permission denied/);
+  });
+
+  it("verifies an HTTPS server against the kubeconfig's CA, and refuses it without that CA", async function () {
+    await unit.writeFile(
+      "/etc/magnum/kubeconfig",
+      kubeconfig(tlsPort, TOKEN, "https", ca),
+      "0600",
+      "magnum:magnum",
+    );
+    let r = await helmList("-o json");
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(
+      JSON.parse(r.stdout).map((x: { name: string }) => x.name),
+      ["cert-manager", "cilium"],
+    );
+    await unit.writeFile(
+      "/etc/magnum/kubeconfig",
+      kubeconfig(tlsPort, TOKEN, "https"),
+      "0600",
+      "magnum:magnum",
+    );
+    r = await helmList();
+    assert.strictEqual(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^Error: Kubernetes cluster unreachable: Get "https:\/\/127\.0\.0\.1:\d+\/version": tls: failed to verify certificate: x509: /,
+    );
   });
 });

@@ -1,10 +1,13 @@
 #!/usr/bin/python3 -I
-"""Fake helm @HELM_VERSION@: `version` and `list` against the stub cloud's secrets API, via curl."""
+"""Fake helm @HELM_VERSION@: `version` and `list` against a kube API's secrets, TLS verified as helm does."""
 
+import base64
 import json
 import os
-import subprocess
+import ssl
 import sys
+import urllib.error
+import urllib.request
 
 VERSION = "@HELM_VERSION@"
 
@@ -95,7 +98,20 @@ def load_kubeconfig(path):
     user = named(cfg.get("users"), ctx.get("user")).get("user") or {}
     if not cluster.get("server"):
         fail("Kubernetes cluster unreachable: invalid configuration: no configuration has been provided")
-    return cluster["server"].rstrip("/"), user.get("token") or ""
+    return cluster["server"].rstrip("/"), user.get("token") or "", tls_context(cluster)
+
+
+def tls_context(cluster):
+    """Trust the kubeconfig's CA (inline or a file) or else the system's, as client-go does."""
+    try:
+        if cluster.get("certificate-authority-data"):
+            pem = base64.b64decode(cluster["certificate-authority-data"]).decode()
+            return ssl.create_default_context(cadata=pem)
+        if cluster.get("certificate-authority"):
+            return ssl.create_default_context(cafile=cluster["certificate-authority"])
+    except (ValueError, OSError, ssl.SSLError) as e:
+        fail("Kubernetes cluster unreachable: unable to load root certificates: %s" % e)
+    return ssl.create_default_context()
 
 
 def kubeconfig_path(args):
@@ -109,21 +125,23 @@ def kubeconfig_path(args):
     return os.path.join(os.path.expanduser("~"), ".kube", "config")
 
 
-def fetch_secrets(server, token, namespace):
+def fetch_secrets(server, token, tls, namespace):
     """All namespaces (None) or one, as helm's Secret storage driver lists them."""
     scope = "/namespaces/%s" % namespace if namespace else ""
     url = server + "/api/v1" + scope + "/secrets?labelSelector=owner%3Dhelm"
-    cmd = ["curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}", url]
-    if token:
-        cmd += ["-H", "Authorization: Bearer " + token]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        fail('Kubernetes cluster unreachable: Get "%s/version": %s' % (server, proc.stderr.strip()))
-    body, _, code = proc.stdout.rpartition("\n")
-    if code == "401":
-        fail("query: failed to query with labels: Unauthorized")
-    if code != "200":
-        fail("query: failed to query with labels: the server responded with status %s" % code)
+    req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token} if token else {})
+    try:
+        with urllib.request.urlopen(req, timeout=10, context=tls) as r:
+            body = r.read()
+    except urllib.error.HTTPError as e:
+        if e.code == 401:
+            fail("query: failed to query with labels: Unauthorized")
+        fail("query: failed to query with labels: the server responded with status %s" % e.code)
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            reason = "tls: failed to verify certificate: x509: %s" % reason.verify_message
+        fail('Kubernetes cluster unreachable: Get "%s/version": %s' % (server, reason))
     try:
         return json.loads(body).get("items", [])
     except ValueError:
@@ -174,8 +192,8 @@ def cmd_list(args):
     namespace = flag(args, "-n", "--namespace", "default")
     if "-A" in args or "--all-namespaces" in args:
         namespace = None
-    server, token = load_kubeconfig(kubeconfig_path(args))
-    rows = releases(fetch_secrets(server, token, namespace))
+    server, token, tls = load_kubeconfig(kubeconfig_path(args))
+    rows = releases(fetch_secrets(server, token, tls, namespace))
     if output == "json":
         print(json.dumps(rows))
     else:
