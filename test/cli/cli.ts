@@ -84,9 +84,10 @@ export class CliStack {
 
   /**
    * `pulumi <args>`. Operations that run the program (preview, up, refresh, destroy) get a fresh
-   * program host and `--client` its address: the engine then needs no language plugin.
+   * program host and `--client` its address: the engine then needs no language plugin. `onOutput`
+   * receives stdout and stderr as they come, for a caller that shows a long run live.
    */
-  async run(args: string[]): Promise<CliResult> {
+  async run(args: string[], onOutput?: (text: string) => void): Promise<CliResult> {
     const needsProgram = ["preview", "up", "refresh", "destroy"].includes(args[0]);
     const host = needsProgram ? await startHost(this.projectDir, this.env) : undefined;
     try {
@@ -95,6 +96,7 @@ export class CliStack {
         [...args, ...client, "--non-interactive", "--color=never"],
         this.projectDir,
         this.env,
+        onOutput,
       );
       this.transcript.push(r.output);
       return r;
@@ -121,14 +123,20 @@ export class CliStack {
   }
 }
 
-function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+function runCli(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  onOutput: (text: string) => void = () => undefined,
+): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let output = "";
     let stdout = "";
-    child.stdout.on("data", (b: Buffer) => ((stdout += b.toString()), (output += b.toString())));
-    child.stderr.on("data", (b: Buffer) => (output += b.toString()));
+    const seen = (text: string) => ((output += text), onOutput(text));
+    child.stdout.on("data", (b: Buffer) => ((stdout += b.toString()), seen(b.toString())));
+    child.stderr.on("data", (b: Buffer) => seen(b.toString()));
     const timer = setTimeout(() => child.pid !== undefined && killGroup(child.pid), HANG_MS);
     child.on("error", reject);
     child.on("close", (code) => {

@@ -1,12 +1,13 @@
-import { createHash } from "crypto";
 import * as fs from "fs";
-import { MiniEngine, Op, StateEntry } from "../harness/engine";
+import { CliStack } from "../cli/cli";
+import { hasRule } from "./gates";
 import { Lab } from "./lab";
 import { SimUnit } from "./unit/simUnit";
 
-// `npm run lab`: the graft's preview, up, no-op up and rollback destroy against a SIMULATED
-// conductor. Each heading is printed before its step runs, so every line sits under the step that
-// caused it; after each step the lab shows what the gates saw, read from state or from the unit.
+// `npm run lab`: the REAL `pulumi` CLI runs the graft's preview, up, no-op up and rollback destroy
+// against a SIMULATED conductor, so a newcomer sees what an operator sees. The CLI's own output is
+// streamed indented under the heading of the step that runs it; after each step the lab adds what
+// the CLI cannot show: the wall time, the juju calls, and what the gates saw on the unit.
 
 const SITE_DEFAULT = "# site tuning that was here before the graft\nexport OS_DEBUG=0\n";
 // What the graft writes or edits on a unit; the rollback must leave the first two as they were.
@@ -17,10 +18,21 @@ const UNIT_FILES = [
   "/etc/magnum/magnum.conf.d/00-capi-helm.conf",
 ];
 const INDENT = "   ";
+// How `pulumi stack export` marks a secure value: it is never printed.
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
-const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const short = (hex: string) => `${hex.slice(0, 12)}...`;
 const print = (line = "") => process.stdout.write(`${line}\n`);
+
+class StepFailed extends Error {}
+
+interface StateResource {
+  readonly urn: string;
+  readonly id?: string;
+  readonly external?: boolean;
+  readonly inputs?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+}
 
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
@@ -32,61 +44,67 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-/** Runs a step under its heading; lines the providers log during it are indented beneath it. */
-async function step(lab: Lab, title: string, what: string, run: () => Promise<Op[]>): Promise<Op[]> {
+/** Writes streamed text indented: INDENT at the start of every non-empty line, as it comes. */
+function indented(): { write(text: string): void; end(): void } {
+  let atLineStart = true;
+  return {
+    write(text) {
+      if (text === "") return;
+      const lead = atLineStart && !text.startsWith("\n") ? INDENT : "";
+      process.stdout.write(lead + text.replace(/\n(?=[^\n])/g, `\n${INDENT}`));
+      atLineStart = text.endsWith("\n");
+    },
+    end() {
+      if (!atLineStart) process.stdout.write("\n");
+      atLineStart = true;
+    },
+  };
+}
+
+/** Runs `pulumi <args>` under its heading, its output streamed beneath; throws if it fails. */
+async function step(lab: Lab, cli: CliStack, title: string, what: string, args: string[]): Promise<void> {
   print(`\n== ${title}: ${what}`);
+  print(`${INDENT}$ pulumi ${args.join(" ")}`);
   const callsBefore = (await lab.juju.calls()).length;
   const started = Date.now();
-  const log = console.log;
-  console.log = (...a: unknown[]) => print(`${INDENT}${a.join(" ")}`);
-  let ops: Op[];
-  try {
-    ops = await run();
-  } finally {
-    console.log = log;
-  }
+  const out = indented();
+  const r = await cli.run(args, (text) => out.write(text));
+  out.end();
   const calls = (await lab.juju.calls()).slice(callsBefore);
-  const reads = ops.filter((o) => o.op === "read").map((o) => o.name);
-  const changes = ops.filter((o) => o.op !== "same" && o.op !== "read");
-  if (changes.length > 0) print(`${INDENT}resources:`);
-  for (const o of changes) print(`${INDENT}  ${o.op.padEnd(7)} ${o.name}`);
-  if (changes.length === 0) print(`${INDENT}resources: nothing to change`);
-  wrap(reads.join(", "), 96).forEach((line, i) =>
-    print(`${INDENT}  ${i === 0 ? "read   " : "       "} ${line}`),
-  );
   const ssh = calls.filter((c) => c.index > 0).length;
   print(
-    `${INDENT}-> ${((Date.now() - started) / 1000).toFixed(1)} s; juju calls: ${calls.length} (${ssh} juju ssh to a unit)`,
+    `${INDENT}-> ${((Date.now() - started) / 1000).toFixed(1)} s; exit ${r.code}; juju calls: ${calls.length} (${ssh} juju ssh to a unit)`,
   );
-  return ops;
+  if (r.code !== 0) throw new StepFailed(`pulumi ${args.join(" ")} exited ${r.code}; its output is above`);
 }
 
-function entry(engine: MiniEngine, name: string): StateEntry | undefined {
-  return [...engine.state.values()].find((e) => e.name === name);
-}
-
-/** What each gate of a unit saw, as recorded in state by the step that held it. */
-function printGates(engine: MiniEngine, lab: Lab, u: SimUnit): void {
+/** What each gate of a unit saw, from `pulumi stack export` and `stack output`, secrets left out. */
+async function printGates(lab: Lab, cli: CliStack, u: SimUnit): Promise<void> {
   const p = u.spec.unit.replace("/", "-");
-  const out = (name: string, key: string) => String(entry(engine, `${p}-${name}`)?.outputs[key] ?? "?");
-  const local = sha(fs.readFileSync(lab.kubeconfigPath));
-  const onUnit = out("access-kubeconfig", "sha256");
-  const rule = entry(engine, `${p}-access-rule`);
+  const state = JSON.parse(await cli.exportState()) as { deployment: { resources: StateResource[] } };
+  const find = (name: string) => state.deployment.resources.find((r) => r.urn.endsWith(`::${p}-${name}`));
+  const out = (name: string, key: string) => {
+    const v = find(name)?.outputs?.[key];
+    if (typeof v === "object" && v !== null && SECRET_SIG in v) return "[secret]";
+    return v === undefined ? "?" : String(v);
+  };
+  const rule = find("access-rule");
+  const onUnit = await u.readFile("/etc/magnum/kubeconfig");
+  const kubeconfigSame = onUnit?.equals(fs.readFileSync(lab.kubeconfigPath)) ?? false;
   const gates: [string, string][] = [
-    [
-      "before the kubeconfig",
-      `${u.spec.unit} at ${u.spec.address} in juju status; ${out("access-kubeconfig", "gatesSeen")}`,
-    ],
+    ["before the kubeconfig", out("access-kubeconfig", "gatesSeen")],
     [
       "security group rule",
-      `${String(rule?.inputs.remoteIpPrefix)} tcp/${String(rule?.inputs.portRangeMin)}: ${rule?.kind === "read" ? "an identical rule existed, referenced" : `created (id ${rule?.id})`}`,
+      `${String(rule?.inputs?.remoteIpPrefix)} tcp/${String(rule?.inputs?.portRangeMin)}: ` +
+        (rule?.external ? "an identical rule existed, referenced" : `created (id ${rule?.id})`),
+    ],
+    [
+      "kubeconfig",
+      `${kubeconfigSame ? "byte-exact" : "DIFFERENT"} on the unit and locally (content and sha256 are ` +
+        `secrets: compared, not shown); mode ${out("access-kubeconfig", "liveMode")}, ` +
+        `owner ${out("access-kubeconfig", "liveOwner")}`,
     ],
     ["before helm", out("access-helm", "gatesSeen")],
-    [
-      "kubeconfig sha256",
-      `${short(onUnit)} on the unit, ${short(local)} locally: ${onUnit === local ? "byte-exact" : "DIFFERENT"}; ` +
-        `mode ${out("access-kubeconfig", "liveMode")}, owner ${out("access-kubeconfig", "liveOwner")}`,
-    ],
     [
       "helm",
       `${out("access-helm", "liveVersion")}; a download must match helmTarballSha256 ${short(out("access-helm", "tarballSha256"))}`,
@@ -110,8 +128,20 @@ function printGates(engine: MiniEngine, lab: Lab, u: SimUnit): void {
         `--config-dir live=${out("service-restart", "configDirLive")}, drivers: ${out("service-restart", "drivers")}`,
     ],
   ];
-  print(`${INDENT}gates on ${u.spec.unit} (what each saw, from state):`);
-  for (const [name, seen] of gates) print(`${INDENT}  ${name.padEnd(20)} ${seen}`);
+  print(`${INDENT}gates on ${u.spec.unit} (what each saw, from \`pulumi stack export\`):`);
+  for (const [name, seen] of gates) {
+    wrap(seen, 96).forEach((line, i) => print(`${INDENT}  ${(i === 0 ? name : "").padEnd(22)}${line}`));
+  }
+  const conductors = (await cli.outputs()).conductors as Record<string, Record<string, unknown>>;
+  const c = conductors[u.spec.unit];
+  const seen = ["access-kubeconfig", "access-helm", "install-driver"].map((r) => out(r, "gatesSeen"));
+  print(
+    `${INDENT}\`pulumi stack output --json\`, conductors["${u.spec.unit}"]: driverVersion ${String(c.driverVersion)}, ` +
+      `drivers ${String(c.drivers)}, configDirLive ${String(c.configDirLive)}, owesRestart ${String(c.owesRestart)}, ` +
+      (c.gates === seen.join("; ")
+        ? "gates: the three rows `before ...` above, joined"
+        : `gates: ${String(c.gates)}`),
+  );
 }
 
 async function unitFiles(u: SimUnit): Promise<Map<string, Buffer | undefined>> {
@@ -133,7 +163,7 @@ function printRestore(
     if (was === undefined) {
       verdict = now ? "kept (did not exist before; the 1.3.0 holding state reads it)" : "absent, as before";
     } else if (now && now.equals(was)) {
-      verdict = `byte-exact as before the graft (sha256 ${short(sha(was))})`;
+      verdict = "byte-exact as before the graft";
     } else {
       verdict = `DIFFERS from before the graft`;
       ok = false;
@@ -143,61 +173,63 @@ function printRestore(
   return ok;
 }
 
-async function main(): Promise<void> {
+async function runSteps(lab: Lab, cli: CliStack): Promise<void> {
+  const u = lab.units[0];
+  const before = await unitFiles(u);
+  await step(lab, cli, "1/4 preview", "what `up` would do; nothing may run on the unit", ["preview"]);
+  await step(lab, cli, "2/4 up", "every step, each gate checked before the next", ["up", "--yes"]);
+  await printGates(lab, cli, u);
+  const drivers = await u.sh("magnum-driver-manage list-drivers", { user: "root" });
   print(
-    "magnum-capi-graft lab: the conductor, juju, OpenStack and the management cluster are SIMULATED here.",
+    `${INDENT}magnum-driver-manage list-drivers on ${u.spec.unit} (the drivers the restarted conductor loads):`,
   );
-  print("Words in the resource lists:");
-  print("  create/update  what `pulumi up` does to the resource (in the preview: what it would do)");
-  print("  read     a read-only lookup (the CRDs, the CAPO Deployment, an adopted rule), made on every run");
-  print("  delete   its delete ran: nothing for a gate or a provider configuration (capi-mgmt, mgmt-k8s);");
-  print("           the undo for the driver, files, /etc/default block and restarts (here: the rollback)");
-  print("  discard  dropped from Pulumi state WITHOUT a delete: the read-only lookups, and the security");
-  print("           group rule, which a rollback keeps; a discard changes nothing anywhere");
+  for (const line of drivers.stdout.trim().split("\n")) print(`${INDENT}  ${line}`);
+  const pidBefore = await u.daemonPid();
+  await step(lab, cli, "3/4 up again", "a second up must change nothing and call no unit", ["up", "--yes"]);
+  const pidAfter = await u.daemonPid();
+  print(
+    `${INDENT}conductor MainPID ${pidBefore} -> ${pidAfter} (${pidBefore === pidAfter ? "not restarted" : "RESTARTED"})`,
+  );
+  await step(lab, cli, "4/4 destroy", "destroyMode=rollback: pin back 1.3.0, restore files, restart", [
+    "destroy",
+    "--yes",
+  ]);
+  const version = await u.sh("python3 -m pip show magnum-capi-helm | sed -n 's/^Version: //p'", {
+    user: "root",
+  });
+  const active = await u.sh("systemctl is-active magnum-conductor", { user: "root" });
+  print(
+    `${INDENT}driver after rollback: magnum-capi-helm ${version.stdout.trim()}; conductor ${active.stdout.trim()}`,
+  );
+  const cidr = `${u.spec.address}/32`;
+  print(
+    `${INDENT}security group rule ${cidr}: ${(await hasRule(lab, cidr)) ? "kept in Neutron (a rollback keeps it; Pulumi only drops it from state: delete[retain])" : "GONE from Neutron"}`,
+  );
+  if (!printRestore(before, await unitFiles(u))) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
   const lab = await Lab.start({ units: [{ etcDefault: SITE_DEFAULT }] });
+  let cli: CliStack | undefined;
   try {
-    const engine = lab.engine();
-    const u = lab.units[0];
-    const before = await unitFiles(u);
-    await step(lab, "1/4 preview", "check and diff only; nothing may run on the unit", async () => {
-      return (await engine.up(lab.config(), { preview: true })).ops;
-    });
-    await step(lab, "2/4 up", "every step, each gate checked before the next", async () => {
-      return (await engine.up(lab.config())).ops;
-    });
-    printGates(engine, lab, u);
-    const drivers = await u.sh("magnum-driver-manage list-drivers", { user: "root" });
-    print(
-      `${INDENT}magnum-driver-manage list-drivers on ${u.spec.unit} (the drivers the restarted conductor loads):`,
-    );
-    for (const line of drivers.stdout.trim().split("\n")) print(`${INDENT}  ${line}`);
-    const pid = async () =>
-      (await u.sh("systemctl show magnum-conductor -p MainPID --value", { user: "root" })).stdout.trim();
-    const pidBefore = await pid();
-    await step(lab, "3/4 up again", "a second up must change nothing and call no unit", async () => {
-      return (await engine.up(lab.config())).ops;
-    });
-    const pidAfter = await pid();
-    print(
-      `${INDENT}conductor MainPID ${pidBefore} -> ${pidAfter} (${pidBefore === pidAfter ? "not restarted" : "RESTARTED"})`,
-    );
-    await step(lab, "4/4 destroy", "destroyMode=rollback: pin back 1.3.0, restore files, restart", () =>
-      engine.destroy(),
-    );
-    const version = await u.sh("python3 -m pip show magnum-capi-helm | sed -n 's/^Version: //p'", {
-      user: "root",
-    });
-    const active = await u.sh("systemctl is-active magnum-conductor", { user: "root" });
-    print(
-      `${INDENT}driver after rollback: magnum-capi-helm ${version.stdout.trim()}; conductor ${active.stdout.trim()}`,
-    );
-    if (!printRestore(before, await unitFiles(u))) process.exitCode = 1;
+    cli = await CliStack.create("capi-mgmt");
+    cli.setConfig(lab.config());
+    const version = (await cli.run(["version"])).stdout.trim();
+    print(`magnum-capi-graft lab: the REAL pulumi CLI (${version}) against a SIMULATED conductor.`);
+    print("  Simulated (test/sim/): the unit magnum/0, juju, OpenStack and the management cluster.");
+    print("  Stand-ins (test/cli/): the Node.js language host and the openstack, kubernetes and command");
+    print("  plugins, which the Go module proxy here does not serve. Each run that runs the program also");
+    print("  gets --client=<the program host>; every run gets --non-interactive --color=never.");
+    print(`  The simulated world: ${lab.dir}; its management cluster kubeconfig: ${lab.kubeconfigPath}`);
+    print(`  The stack (capi-mgmt, file backend): ${cli.projectDir}; all of it is removed at the end.`);
+    await runSteps(lab, cli);
   } finally {
+    cli?.remove();
     await lab.stop();
   }
 }
 
 main().catch((e) => {
-  console.error((e as Error).message);
+  console.error(e instanceof StepFailed ? `\nlab stopped: ${e.message}` : (e as Error).message);
   process.exitCode = 1;
 });
