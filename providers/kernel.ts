@@ -99,6 +99,18 @@ export interface RemoteScript<I extends Target, O extends Target> {
   verify?(live: Partial<O>, i: I): Mismatch | undefined;
 }
 
+/**
+ * A snapshotting step's restore, except where a rollback keeps what the graft added: a path that had
+ * no pre-graft original (`hasOriginal` "0", from the prelude) needs no round trip. State written
+ * before `hasOriginal` was recorded lacks it, so its delete still makes the call.
+ */
+export function restoreUnlessAdded(
+  p: { readonly destroyMode: DestroyMode; readonly hasOriginal?: string },
+  restore: Script,
+): Script | undefined {
+  return p.destroyMode === "rollback" && p.hasOriginal === "0" ? undefined : restore;
+}
+
 /** The dynamic provider every remote-script resource is: one spec, one transport. */
 export class RemoteScriptProvider<I extends Target, O extends Target> implements pulumi.dynamic
   .ResourceProvider<I, O> {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls } from "../../core/shell";
-import { RemoteScript, RemoteScriptProvider, GatedArgs, UndoableArgs } from "../kernel";
+import { GatedArgs, RemoteScript, RemoteScriptProvider, restoreUnlessAdded, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
 import { applyScript, measureScript, restoreScript } from "./scripts";
 import { HelmBinaryInputs, HelmBinaryOutputs } from "./types";
@@ -31,11 +31,12 @@ const HELM_BINARY: RemoteScript<HelmBinaryInputs, HelmBinaryOutputs> = {
   drifted: (olds, news) => !matches(olds.liveVersion, news.version),
   apply: (i) => ({ step: `helm ${i.version}`, body: applyScript(i), timeoutSeconds: 420 }),
   measure: (p) => ({ step: "measure helm", body: measureScript(p), timeoutSeconds: 60 }),
-  // A rollback keeps a helm the graft added: nothing to put back, no round trip.
   remove: (p) =>
-    p.destroyMode === "rollback" && p.hasOriginal === "0"
-      ? undefined
-      : { step: `restore ${p.installPath} (${p.destroyMode})`, body: restoreScript(p), timeoutSeconds: 60 },
+    restoreUnlessAdded(p, {
+      step: `restore ${p.installPath} (${p.destroyMode})`,
+      body: restoreScript(p),
+      timeoutSeconds: 60,
+    }),
   live: (r, step, unit) => ({
     liveVersion: need(r, "version", step, unit),
     hasOriginal: need(r, "has_original", step, unit),

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { mustMatch, PATTERNS } from "../../core/shell";
 import { containsUnknown, sha256 } from "../diffing";
-import { RemoteScript, RemoteScriptProvider, GatedArgs, UndoableArgs } from "../kernel";
+import { GatedArgs, RemoteScript, RemoteScriptProvider, restoreUnlessAdded, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
 import { applyScript, measureScript, restoreScript } from "./scripts";
 import { RemoteFileInputs, RemoteFileOutputs } from "./types";
@@ -36,11 +36,12 @@ const REMOTE_FILE: RemoteScript<RemoteFileInputs, RemoteFileOutputs> = {
     timeoutSeconds: 120,
   }),
   measure: (p) => ({ step: `measure ${p.path}`, body: measureScript(p), timeoutSeconds: 60 }),
-  // A rollback keeps what the graft added: a file that did not exist before needs no round trip.
   remove: (p) =>
-    p.destroyMode === "rollback" && p.hasOriginal === "0"
-      ? undefined
-      : { step: `restore ${p.path} (${p.destroyMode})`, body: restoreScript(p), timeoutSeconds: 60 },
+    restoreUnlessAdded(p, {
+      step: `restore ${p.path} (${p.destroyMode})`,
+      body: restoreScript(p),
+      timeoutSeconds: 60,
+    }),
   live: (r, step, unit) => ({
     sha256: need(r, "sha256", step, unit),
     liveMode: need(r, "mode", step, unit),
