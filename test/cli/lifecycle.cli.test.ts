@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { runtime } from "@pulumi/pulumi";
 import * as fs from "fs";
 import { KubeApiServer, kubeUnavailable, startKubeApiServer } from "../kube/apiserver";
 import { assertGrafted, assertRemoved, assertRolledBack, onUnit, PreGraft, sha } from "../sim/gates";
@@ -17,10 +18,6 @@ function ok(r: CliResult, what: string): CliResult {
   assert.equal(r.code, 0, `${what} exited ${r.code}:\n${r.output}`);
   return r;
 }
-
-// How `pulumi stack export` marks a secure value (its plaintext replaced by `ciphertext`).
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 const unitCalls = async (lab: Lab, since: number) =>
   (await lab.juju.calls()).filter((c) => c.start >= since).length;
@@ -187,7 +184,8 @@ describe("the real pulumi CLI against a simulated conductor", function () {
         ["kubernetes provider kubeconfig", provider.inputs.kubeconfig],
       ] as const) {
         const sealed = v as Record<string, unknown> | undefined;
-        assert.equal(sealed?.[SECRET_SIG], SECRET_VALUE, `${what} is a secure value`);
+        // How `pulumi stack export` marks a secure value (its plaintext replaced by `ciphertext`).
+        assert.equal(sealed?.[runtime.specialSigKey], runtime.specialSecretSig, `${what} is a secure value`);
         assert.equal(typeof sealed?.ciphertext, "string", `${what} is ciphertext`);
       }
     });

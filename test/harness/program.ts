@@ -38,7 +38,6 @@ export interface ProgramRun {
   readonly warnings: string[];
 }
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const BUILD_ROOT = path.resolve(__dirname, "../..");
 
 interface RegisterRequest {
@@ -168,10 +167,14 @@ function unwrapSecrets(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(unwrapSecrets);
   if (v === null || typeof v !== "object") return v;
   const o = v as Record<string, unknown>;
-  if (o[SECRET_SIG] !== undefined) return unwrapSecrets(o.value);
+  if (o[pulumi.runtime.specialSigKey] !== undefined) return unwrapSecrets(o.value);
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
 }
 
 function isSecret(v: unknown): boolean {
-  return v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] !== undefined;
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    (v as Record<string, unknown>)[pulumi.runtime.specialSigKey] !== undefined
+  );
 }

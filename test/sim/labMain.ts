@@ -1,3 +1,4 @@
+import { runtime } from "@pulumi/pulumi";
 import * as fs from "fs";
 import { CliStack } from "../cli/cli";
 import { hasRule } from "./gates";
@@ -18,8 +19,6 @@ const UNIT_FILES = [
   "/etc/magnum/magnum.conf.d/00-capi-helm.conf",
 ];
 const INDENT = "   ";
-// How `pulumi stack export` marks a secure value: it is never printed.
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 const short = (hex: string) => `${hex.slice(0, 12)}...`;
 const print = (line = "") => process.stdout.write(`${line}\n`);
@@ -85,7 +84,8 @@ async function printGates(lab: Lab, cli: CliStack, u: SimUnit): Promise<void> {
   const find = (name: string) => state.deployment.resources.find((r) => r.urn.endsWith(`::${p}-${name}`));
   const out = (name: string, key: string) => {
     const v = find(name)?.outputs?.[key];
-    if (typeof v === "object" && v !== null && SECRET_SIG in v) return "[secret]";
+    // A secure value of `pulumi stack export`: never printed.
+    if (typeof v === "object" && v !== null && runtime.specialSigKey in v) return "[secret]";
     return v === undefined ? "?" : String(v);
   };
   const rule = find("access-rule");
