@@ -158,14 +158,18 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
     if (!script) return { id, props };
     const gates = (props as GatedOutputs).gates ?? [];
     // A gate that no longer holds is a finding, not a failure: refresh records it, the next up reruns it.
-    const unitFinding = await checkUnit(this.connect, props, gates).then(
-      () => undefined,
-      (e: unknown) => {
-        if (isGateError(e)) return (e as Error).message;
-        throw e;
-      },
+    let unitGuard = "";
+    let unitFinding: string | undefined;
+    try {
+      unitGuard = await checkUnit(this.connect, props, gates);
+    } catch (e) {
+      if (!isGateError(e)) throw e;
+      unitFinding = (e as Error).message;
+    }
+    const r = await this.run(
+      { ...script, body: `${gatesMeasured(gates, unitGuard)}\n${script.body}` },
+      props,
     );
-    const r = await this.run({ ...script, body: `${gatesMeasured(gates)}\n${script.body}` }, props);
     const live = this.spec.live(r, script.step, props.unit);
     return {
       id,
@@ -197,8 +201,8 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
     const script = this.spec.apply(i);
     if ("recorded" in script) return { ...this.stored(i), ...script.recorded } as unknown as O;
     const gates = (i as GatedInputs).gates ?? [];
-    await checkUnit(this.connect, i, gates);
-    const r = await this.run({ ...script, body: `${gatesScript(gates)}\n${script.body}` }, i);
+    const unitGuard = await checkUnit(this.connect, i, gates);
+    const r = await this.run({ ...script, body: `${unitGuard}\n${gatesScript(gates)}\n${script.body}` }, i);
     const live = this.spec.live(r, script.step, i.unit);
     const bad = this.spec.verify?.(live, i);
     if (bad) {

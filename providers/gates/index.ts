@@ -1,9 +1,10 @@
-import { shq } from "../../core/shell";
 import { gateError } from "../errors";
 import { Connect } from "../remote";
 import { TransportSpec } from "../../core/transportSpec";
 import { gateKind } from "./kinds";
 import { GateSpec } from "./types";
+import { gateSubshell } from "./subshell";
+import { unitAgentGate } from "./unitAgent";
 
 export { AuthProof, AuthRule, ChartIndexCheck, GatedInputs, GatedOutputs, GateSpec } from "./types";
 
@@ -18,30 +19,20 @@ export function validateGates(gates: readonly GateSpec[]): void {
  * and names the gate (`fail.step`), and what each gate saw is reported as `gate.<kind>`.
  */
 export function gatesScript(gates: readonly GateSpec[]): string {
-  return gates
-    .map((g) => {
-      const step = gateKind(g).step(g);
-      return `(
-  step=${shq(step)}
-  emit() { if [ "$1" = seen ]; then printf 'gate.%s=%s\\n' ${shq(g.kind)} "$2"; else printf '%s=%s\\n' "$1" "$2"; fi; }
-  gate() { emit fail.step "$step"; emit fail.expected "$1"; emit fail.seen "$2"; exit 3; }
-  say "$step"
-${gateKind(g).script(g)}
-)`;
-    })
-    .join("\n");
+  return gates.map((g) => gateSubshell(gateKind(g).step(g), g.kind, gateKind(g).script(g))).join("\n");
 }
 
 /**
- * The gates as a refresh runs them before measuring the step: a gate that fails is reported
- * (`gates.held=0` and its `fail.*`), not fatal, so the step is still measured.
+ * The gates as a refresh runs them before measuring the step, after the unit check (`checkUnit`): a
+ * gate that fails is reported (`gates.held=0` and its `fail.*`), not fatal, so the step is still measured.
  */
-export function gatesMeasured(gates: readonly GateSpec[]): string {
+export function gatesMeasured(gates: readonly GateSpec[], unitGuard: string): string {
   if (gates.length === 0) return "";
   // errexit is off for a subshell that is a condition: run it as a plain command with its own -e.
   return `set +e
 (
 set -e
+${unitGuard}
 ${gatesScript(gates)}
 )
 held=$?
@@ -69,19 +60,23 @@ export function gatesSeen(gates: readonly GateSpec[], results: Record<string, st
 }
 
 /**
- * The unit a preflight gate runs on must be the one conductors[] names: asked of juju status (or the
- * unit's agent directory, `direct`), before the script, so a wrong entry changes nothing.
+ * The unit a preflight gate runs on must be the one conductors[] names, so a wrong entry changes
+ * nothing. juju and jumphost ask juju status before the script (and return ""); `direct` cannot ask
+ * the controller, so it returns a check that runs first in the step's own script (no extra round
+ * trip): the machine it reached must host the unit's juju agent.
  */
 export async function checkUnit(
   connect: Connect,
   target: { readonly transport: TransportSpec; readonly unit: string },
   gates: readonly GateSpec[],
-): Promise<void> {
+): Promise<string> {
   const preflight = gates.find((g) => g.kind === "preflight");
-  if (!preflight) return;
+  if (!preflight) return "";
+  const transport = connect(target.transport);
+  if (!transport.describeUnit) return unitAgentGate(target.unit, preflight.address);
   let info;
   try {
-    info = await connect(target.transport).describeUnit(target.unit, 60_000);
+    info = await transport.describeUnit(target.unit, 60_000);
   } catch (e) {
     throw new Error(
       `preflight on ${target.unit}: ${(e as Error).message}. Nothing was changed; run pulumi up again.`,
@@ -98,4 +93,5 @@ export async function checkUnit(
         `saw ${info.address || "none"} in juju status. Fix the conductors entry, then run pulumi up.`,
     );
   }
+  return "";
 }

@@ -136,20 +136,4 @@ export class DirectTransport implements Transport {
     mustMatch("unit", unit, PATTERNS.unit, UNIT);
     return exec(this.spec, `ssh to ${unit} at ${this.spec.host}`, commandLine, opts);
   }
-
-  /**
-   * Without juju the controller cannot be asked; what the machine at the address can show is the
-   * unit agent juju installed there (/var/lib/juju/agents/unit-<app>-<n>). The address reported is
-   * the one connected to, so the check proves the address hosts the unit, not what juju status says.
-   */
-  async describeUnit(unit: string, timeoutMs: number): Promise<UnitInfo | undefined> {
-    mustMatch("unit", unit, PATTERNS.unit, UNIT);
-    const what = `listing the juju agents on ${unit} at ${this.spec.host}`;
-    const r = await exec(this.spec, what, "sudo -n -- ls -1 /var/lib/juju/agents", { timeoutMs });
-    if (r.code !== 0) throw connectionError(`${what} failed with exit ${r.code}: ${tail(r.stderr)}`);
-    const agents = r.stdout.split("\n").map((l) => l.trim());
-    if (!agents.includes(`unit-${unit.replace("/", "-")}`)) return undefined;
-    const machine = agents.find((a) => a.startsWith("machine-"));
-    return { address: this.spec.host, machine: machine ? machine.slice(8).replace(/-/g, "/") : "" };
-  }
 }

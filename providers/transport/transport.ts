@@ -23,8 +23,11 @@ export interface UnitInfo {
 export interface Transport {
   /** Runs one command line on the unit, as the unit's login user; resolves with its exit status. */
   run(unit: string, commandLine: string, opts: RunOptions): Promise<RunResult>;
-  /** What the controller knows of the unit; undefined when the model has no such unit. */
-  describeUnit(unit: string, timeoutMs: number): Promise<UnitInfo | undefined>;
+  /**
+   * What the controller knows of the unit; undefined when the model has no such unit. Absent where
+   * juju cannot be asked (`direct`): the unit is then checked inside the step's script (gates/unitAgent).
+   */
+  describeUnit?(unit: string, timeoutMs: number): Promise<UnitInfo | undefined>;
 }
 
 /** Lines a remote script writes to stderr with this prefix are progress, not diagnostics. */

@@ -3,7 +3,10 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { DirectTransportSpec, JumphostTransportSpec } from "../../core/transportSpec";
+import { isGateError } from "../../providers/errors";
+import { RemoteFileInputs, RemoteFileOutputs, RemoteFileProvider } from "../../providers/remoteFile";
 import { openTransport } from "../../providers/transport";
+import { JumphostTransport } from "../../providers/transport/ssh";
 import { fingerprint } from "../../providers/transport/knownHosts";
 import { closeSshConnections, sshConnectionsOpened } from "../../providers/transport/sshPool";
 import { JujuFake } from "../sim/juju/jujuFake";
@@ -246,23 +249,79 @@ describe("node-ssh transports against a real sshd", function () {
     });
   });
 
-  describe("describeUnit", () => {
-    it("jumphost: reads juju status there", async () => {
-      assert.deepEqual(await openTransport(jumphost()).describeUnit("magnum/1", 30_000), {
+  describe("jumphost: describeUnit", () => {
+    it("reads juju status there", async () => {
+      assert.deepEqual(await new JumphostTransport(jumphost()).describeUnit("magnum/1", 30_000), {
         address: "127.0.0.3",
         machine: "1/lxd/3",
       });
-      assert.equal(await openTransport(jumphost()).describeUnit("magnum/7", 30_000), undefined);
+      assert.equal(await new JumphostTransport(jumphost()).describeUnit("magnum/7", 30_000), undefined);
+    });
+  });
+
+  describe("direct: the preflight's unit check", () => {
+    // What juju installs on a machine: an agent directory per unit and one for the machine.
+    const agents = "/var/lib/juju/agents";
+    const file = (unit: string, path: string): RemoteFileInputs => ({
+      transport: direct(0),
+      unit,
+      path,
+      content: "checked\n",
+      mode: "0644",
+      owner: "root",
+      ownerFromService: "",
+      asciiOnly: false,
+      restartOnChange: false,
+      destroyMode: "remove",
+      gates: [{ kind: "preflight", address: ADDRESSES[0], magnumConf: "/etc/magnum/magnum.conf" }],
+      guards: "",
+    });
+    before(() => units[0].sh(`mkdir -p ${agents}/unit-magnum-0 ${agents}/machine-1-lxd-2`));
+    after(() => units[0].sh(`rm -rf ${agents}`));
+
+    it("runs in the step's own session: one session, no juju", async () => {
+      const [n, m] = await counts();
+      const outs = await new RemoteFileProvider().create(file("magnum/0", "/tmp/unit-check-ok"));
+      assert.equal((await units[0].sh("cat /tmp/unit-check-ok")).stdout, "checked\n");
+      assert.deepEqual(await sessionsSince(n, m), { direct: 1, juju: 0 });
+      assert.match(String(outs.outs?.gatesSeen), /^preflight:/);
     });
 
-    it("direct: finds the unit's juju agent on the machine at the address", async () => {
-      // What juju installs on a machine: an agent directory per unit and one for the machine.
-      await units[0].sh("mkdir -p /var/lib/juju/agents/unit-magnum-0 /var/lib/juju/agents/machine-1-lxd-2");
-      assert.deepEqual(await openTransport(direct(0)).describeUnit("magnum/0", 30_000), {
-        address: "127.0.0.2",
-        machine: "1/lxd/2",
-      });
-      assert.equal(await openTransport(direct(0)).describeUnit("magnum/1", 30_000), undefined);
+    it("refuses a unit whose agent is not on the machine, in that session, before the step", async () => {
+      const [n, m] = await counts();
+      await assert.rejects(
+        new RemoteFileProvider().create(file("magnum/1", "/tmp/unit-check-no")),
+        (e: Error) => {
+          assert.ok(isGateError(e), e.message);
+          assert.match(
+            e.message,
+            /^preflight on magnum\/1: expected the juju agent unit-magnum-1 on the machine at 127\.0\.0\.2 \(conductors\[\]\.address\); saw agents: machine-1-lxd-2 unit-magnum-0 \./,
+          );
+          return true;
+        },
+      );
+      assert.equal(
+        (await units[0].sh("test -e /tmp/unit-check-no && echo written || echo absent")).stdout,
+        "absent\n",
+      );
+      assert.deepEqual(await sessionsSince(n, m), { direct: 1, juju: 0 });
+    });
+
+    it("records a unit whose agent left the machine as a refresh finding, still measuring the step", async () => {
+      const p = new RemoteFileProvider();
+      const outs = (await p.create(file("magnum/0", "/tmp/unit-check-refresh"))).outs as RemoteFileOutputs;
+      await units[0].sh(`mv ${agents}/unit-magnum-0 ${agents}/unit-magnum-9`);
+      try {
+        const r = await p.read("id", outs);
+        assert.equal(r.props?.gatesHeld, "0");
+        assert.match(
+          String(r.props?.gatesSeen),
+          /^preflight: expected the juju agent unit-magnum-0 .*saw agents: machine-1-lxd-2 unit-magnum-9 $/,
+        );
+        assert.equal(r.props?.sha256, outs.sha256, "the step was measured too");
+      } finally {
+        await units[0].sh(`mv ${agents}/unit-magnum-9 ${agents}/unit-magnum-0`);
+      }
     });
   });
 });
