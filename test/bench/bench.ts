@@ -136,8 +136,9 @@ function report(r: Row): void {
     `  ${r.op.padEnd(9)} ${r.seconds.toFixed(1).padStart(6)} s  remote calls ${perUnit(r.calls)}  ` +
       `controller calls ${r.controller}  ssh connections ${connections(r)}`,
   );
-  if (r.units > 1 && r.windows.length > 0) {
-    print(`            restart windows (s): ${windowList(r)}; ${r.overlap ? "OVERLAP" : "no overlap"}`);
+  if (r.windows.length > 0) {
+    const verdict = r.units > 1 ? `; ${r.overlap ? "OVERLAP" : "no overlap"}` : "";
+    print(`            restart windows (s): ${windowList(r)}${verdict}`);
   }
 }
 
@@ -192,12 +193,27 @@ function table(rows: readonly Row[]): void {
   );
   print("| --- | --- | --- | --- | --- | --- | --- |");
   for (const r of rows) {
-    const windows =
-      r.units > 1 && r.windows.length > 0 ? `${windowList(r)}: ${r.overlap ? "overlap" : "no overlap"}` : "";
+    const verdict = r.units > 1 ? `: ${r.overlap ? "overlap" : "no overlap"}` : "";
+    const windows = r.windows.length > 0 ? `${windowList(r)}${verdict}` : "";
     print(
       `| ${r.transport} | ${r.units} | ${r.op} | ${r.seconds.toFixed(1)} s | ${perUnit(r.calls)} | ${connections(r)} | ${windows} |`,
     );
   }
+}
+
+/**
+ * Where a 3-unit fresh up spends its extra time: if only the restarts serialize, its first restart
+ * begins when the 1-unit up's does, and the rest is the roll.
+ */
+function scaling(ups: readonly Row[]): void {
+  const [one, three] = [1, 3].map((n) => ups.find((r) => r.units === n));
+  if (!one?.windows[0] || !three?.windows[0]) return;
+  const first = (r: Row) => r.windows[0].start;
+  print(
+    `\n${one.transport}: the 3-unit fresh up took ${(three.seconds / one.seconds).toFixed(2)}x the 1-unit one; ` +
+      `first restart at ${first(one).toFixed(1)} s and ${first(three).toFixed(1)} s, ` +
+      `then ${(one.seconds - first(one)).toFixed(1)} s and ${(three.seconds - first(three)).toFixed(1)} s to the end`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -206,6 +222,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const t of transports(argv)) for (const n of [1, 3]) rows.push(...(await bench(t, n, latency)));
   table(rows);
+  for (const t of transports(argv)) scaling(rows.filter((r) => r.transport === t && r.op === "fresh up"));
   const overlapping = rows.filter((r) => r.overlap);
   if (overlapping.length > 0) {
     const which = overlapping.map((r) => `${r.transport} ${r.units} units ${r.op}: ${windowList(r)}`);
