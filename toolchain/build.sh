@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds or reuses the real Pulumi CLI for the real-engine tests (test/cli/), and with a PULUMI_HOME
-# argument registers the plugins the engine needs there.
+# Builds or reuses the real Pulumi CLI and the real pulumi-kubernetes provider for the real-engine tests
+# (test/cli/), and with a PULUMI_HOME argument registers the plugins the engine needs there.
 #
 #   toolchain/build.sh [PULUMI_HOME]     last line of stdout: the directory holding `pulumi`
 #
@@ -10,9 +10,13 @@
 # clone on the same machine reuses it; Go's own caches make a rebuild after that incremental.
 #
 # The proxy refuses the Node.js language host and the openstack (3.15.2) and command (1.2.1)
-# provider modules, and serves pulumi-kubernetes only at 4.25.0 (not 4.34.2): those are stand-ins
-# (test/cli/programHost.ts, test/cli/standins/). The dynamic-provider host is the SDK's own
-# (@pulumi/pulumi/cmd/dynamic-provider) behind a two-line launcher, as the CLI's release ships it.
+# provider modules: those are stand-ins (test/cli/programHost.ts, test/cli/standins/). It serves
+# pulumi-kubernetes only at 4.25.0, not the 4.34.2 @pulumi/kubernetes asks the engine for: the real
+# 4.25.0 provider (toolchain/kubernetes-provider/build.sh) is registered as 4.34.2, so the engine loads
+# it; it still reports 4.25.0 itself, and the engine says so in a warning on every run that loads it.
+# The program uses only what 4.25.0 has (a Provider from a kubeconfig, reads of CRDs and Deployments).
+# The dynamic-provider host is the SDK's own (@pulumi/pulumi/cmd/dynamic-provider) behind a two-line
+# launcher, as the CLI's release ships it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 version=$(sed -n 's|^require github.com/pulumi/pulumi/pkg/v3 v\([0-9.]*\)$|\1|p' "$root/toolchain/pulumi/go.mod")
@@ -44,25 +48,30 @@ else
   echo "pulumi v$version: built in $((SECONDS - started)) s" >&2
 fi
 flock -u 9
+kubernetes=$("$root/toolchain/kubernetes-provider/build.sh")
 
-launcher() { # file, node script
-  printf '#!/bin/sh\nexec %q %q "$@"\n' "$node" "$2" >"$1.tmp"
+launcher() { # file, command...
+  { printf '#!/bin/sh\nexec'; printf ' %q' "${@:2}"; printf ' "$@"\n'; } >"$1.tmp"
   chmod 0755 "$1.tmp" && mv "$1.tmp" "$1"
 }
 # The engine looks for the dynamic-provider host next to the running `pulumi` (a bundled plugin).
-launcher "$bin/pulumi-resource-pulumi-nodejs" "$root/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js"
+launcher "$bin/pulumi-resource-pulumi-nodejs" "$node" "$root/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js"
 
 if [ $# -ge 1 ]; then
   home=$1
-  mkdir -p "$home" "$bin/standins"
+  mkdir -p "$home" "$bin/plugins"
   for name in openstack kubernetes command; do
     # The version each npm package asks the engine for (its package.json, without a leading v).
     ver=$("$node" -p "require('$root/node_modules/@pulumi/$name/package.json').version.replace(/^v/, '')")
-    launcher "$bin/standins/$name" "$root/build/test/cli/standins/$name.js"
+    if [ "$name" = kubernetes ]; then
+      launcher "$bin/plugins/$name" "$kubernetes"
+    else
+      launcher "$bin/plugins/$name" "$node" "$root/build/test/cli/standins/$name.js"
+    fi
     PULUMI_HOME=$home PULUMI_SKIP_UPDATE_CHECK=true "$bin/pulumi" plugin install resource "$name" "$ver" \
-      --file "$bin/standins/$name" >&2
+      --file "$bin/plugins/$name" >&2
   done
-  echo "plugins registered in $home (stand-ins: openstack, kubernetes, command)" >&2
+  echo "plugins registered in $home (stand-ins: openstack, command; real: $(basename "$kubernetes"))" >&2
 fi
 echo "toolchain ready in $((SECONDS - started)) s" >&2
 echo "$bin"

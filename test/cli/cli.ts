@@ -7,7 +7,7 @@ import { killGroup } from "../../providers/transport/juju";
 
 // Drives the REAL `pulumi` CLI (built by toolchain/build.sh) against a file backend: a project
 // directory holding a copy of the real Pulumi.yaml and a test stack file, a passphrase secrets
-// provider and a PULUMI_HOME with the stand-in plugins registered.
+// provider and a PULUMI_HOME with the plugins registered (toolchain/build.sh).
 
 const ROOT = path.resolve(__dirname, "../../..");
 const HOST = path.join(__dirname, "programHost.js");

@@ -10,9 +10,9 @@ import { CliResult, CliStack } from "./cli";
 // of the CLI built by toolchain/build.sh, a file backend, the passphrase secrets provider, the real
 // Pulumi.yaml and a test stack file, against the simulated units and stub cloud of test/sim, with a
 // REAL kube-apiserver (test/kube/apiserver.ts: HTTPS, RBAC) as the management cluster. The
-// dynamic-provider host is the SDK's own; the language host and the openstack, kubernetes and
-// command plugins are stand-ins (test/cli/programHost.ts, test/cli/standins/: the Go module proxy
-// here refuses them).
+// dynamic-provider host is the SDK's own and the kubernetes plugin the real pulumi-kubernetes provider
+// (4.25.0, the one release the Go module proxy here serves); the language host and the openstack and
+// command plugins are stand-ins (test/cli/programHost.ts, test/cli/standins/: the proxy refuses them).
 
 function ok(r: CliResult, what: string): CliResult {
   assert.equal(r.code, 0, `${what} exited ${r.code}:\n${r.output}`);
@@ -71,7 +71,13 @@ describe("the real pulumi CLI against a simulated conductor", function () {
     });
 
     it("`pulumi up` grafts the unit: every runbook gate holds on it, outputs per conductor", async () => {
-      ok(await cli.run(["up", "--yes"]), "pulumi up");
+      const up = ok(await cli.run(["up", "--yes"]), "pulumi up");
+      // The kubernetes plugin is the real provider, 4.25.0, registered as the 4.34.2 the SDK asks for
+      // (toolchain/build.sh): the engine loads it and says which version it got.
+      assert.match(
+        up.output,
+        /resource plugin kubernetes is expected to have version >=4\.34\.2, but has 4\.25\.0/,
+      );
       await assertGrafted(lab, lab.units[0]);
       const outputs = await cli.outputs();
       const out = outputs.conductors as Record<string, Record<string, unknown>>;

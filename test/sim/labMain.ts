@@ -1,6 +1,7 @@
 import { runtime } from "@pulumi/pulumi";
 import * as fs from "fs";
 import { CliStack } from "../cli/cli";
+import { startKubeApiServer } from "../kube/apiserver";
 import { hasRule } from "./gates";
 import { Lab } from "./lab";
 import { SimUnit } from "./unit/simUnit";
@@ -209,23 +210,30 @@ async function runSteps(lab: Lab, cli: CliStack): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const lab = await Lab.start({ units: [{ etcDefault: SITE_DEFAULT }] });
+  // A real management cluster: the kubernetes plugin is the real provider, which fails against the
+  // stub's kube API (loading the server's schema information there, it gets a 401).
+  const kube = await startKubeApiServer();
+  let lab: Lab | undefined;
   let cli: CliStack | undefined;
   try {
+    lab = await Lab.start({ units: [{ etcDefault: SITE_DEFAULT }], kube });
     cli = await CliStack.create("capi-mgmt");
     cli.setConfig(lab.config());
     const version = (await cli.run(["version"])).stdout.trim();
     print(`magnum-capi-graft lab: the REAL pulumi CLI (${version}) against a SIMULATED conductor.`);
-    print("  Simulated (test/sim/): the unit magnum/0, juju, OpenStack and the management cluster.");
-    print("  Stand-ins (test/cli/): the Node.js language host and the openstack, kubernetes and command");
-    print("  plugins, which the Go module proxy here does not serve. Each run that runs the program also");
-    print("  gets --client=<the program host>; every run gets --non-interactive --color=never.");
+    print("  Simulated (test/sim/): the unit magnum/0, juju and OpenStack; the management cluster is a real");
+    print("  kube-apiserver (test/kube/).");
+    print("  Stand-ins (test/cli/): the Node.js language host and the openstack and command plugins, which");
+    print("  the Go module proxy here does not serve; the kubernetes plugin is the real provider (4.25.0).");
+    print("  Each run that runs the program also gets --client=<the program host>; every run gets");
+    print("  --non-interactive --color=never.");
     print(`  The simulated world: ${lab.dir}; its management cluster kubeconfig: ${lab.kubeconfigPath}`);
     print(`  The stack (capi-mgmt, file backend): ${cli.projectDir}; all of it is removed at the end.`);
     await runSteps(lab, cli);
   } finally {
     cli?.remove();
-    await lab.stop();
+    await lab?.stop();
+    await kube.stop();
   }
 }
 

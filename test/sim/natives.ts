@@ -6,13 +6,11 @@ import { KubeClient } from "../kube/client";
 import { Natives, OpKind, StateEntry } from "../harness/engine";
 import { Registration } from "../harness/program";
 
-// Stand-ins for the provider plugins that cannot run here (the Go module proxy refuses the real
-// pulumi-openstack 3.15.2 and pulumi-command 1.2.1 modules, and serves pulumi-kubernetes only at
-// 4.25.0): @pulumi/openstack through the real openstack CLI against the stub Neutron,
-// @pulumi/kubernetes reads through the stub kube API or a real kube-apiserver (TLS verified
-// against its CA), and @pulumi/command run the way its provider runs commands. Two callers share
-// them: LabNatives (the in-process harness) and the stand-in plugins of the real-engine tier
-// (test/cli/standins/).
+// Stand-ins for the provider plugins in the in-process harness (LabNatives): @pulumi/openstack through
+// the real openstack CLI against the stub Neutron, @pulumi/kubernetes reads through the stub kube API or
+// a real kube-apiserver (TLS verified against its CA), and @pulumi/command run the way its provider
+// runs commands. The real-engine tier's stand-in plugins (test/cli/standins/) share the openstack and
+// command ones, whose modules the Go module proxy refuses; its kubernetes plugin is the real provider.
 
 export function openstackCli(projectId: string, args: string[]): Promise<string> {
   const command = scoped(projectId, `openstack ${args.map(shq).join(" ")}`);
@@ -38,7 +36,7 @@ export interface KubeAccess {
 const client = (kube: KubeAccess) => new KubeClient(kube.server, kube.ca, kube.token);
 
 /** The live object behind a `kubernetes:...:get` of a CRD or a Deployment ("ns/name"). */
-export async function kubeGet(kube: KubeAccess, type: string, id: string): Promise<Record<string, unknown>> {
+async function kubeGet(kube: KubeAccess, type: string, id: string): Promise<Record<string, unknown>> {
   const [ns, name] = id.includes("/") ? id.split("/") : ["", id];
   const path =
     type === "kubernetes:apps/v1:Deployment"
