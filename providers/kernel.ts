@@ -202,7 +202,7 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
     if ("recorded" in script) return { ...this.stored(i), ...script.recorded } as unknown as O;
     const gates = (i as GatedInputs).gates ?? [];
     const unitGuard = await checkUnit(this.connect, i, gates);
-    const r = await this.run({ ...script, body: `${unitGuard}\n${gatesScript(gates)}\n${script.body}` }, i);
+    const r = await this.run({ ...script, body: `${gatesScript(gates, unitGuard)}\n${script.body}` }, i);
     const live = this.spec.live(r, script.step, i.unit);
     const bad = this.spec.verify?.(live, i);
     if (bad) {

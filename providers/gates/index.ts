@@ -16,15 +16,17 @@ export function validateGates(gates: readonly GateSpec[]): void {
 /**
  * The gates as one script fragment that runs before the step they guard. Each runs in a subshell of
  * its own, so its variables and traps stay its own; a failure there ends the whole script with exit 3
- * and names the gate (`fail.step`), and what each gate saw is reported as `gate.<kind>`.
+ * and names the gate (`fail.step`), and what each gate saw is reported as `gate.<kind>`. The unit
+ * check (`checkUnit`) comes first.
  */
-export function gatesScript(gates: readonly GateSpec[]): string {
-  return gates.map((g) => gateSubshell(gateKind(g).step(g), g.kind, gateKind(g).script(g))).join("\n");
+export function gatesScript(gates: readonly GateSpec[], unitGuard: string): string {
+  const each = gates.map((g) => gateSubshell(gateKind(g).step(g), g.kind, gateKind(g).script(g)));
+  return [unitGuard, ...each].filter((s) => s !== "").join("\n");
 }
 
 /**
- * The gates as a refresh runs them before measuring the step, after the unit check (`checkUnit`): a
- * gate that fails is reported (`gates.held=0` and its `fail.*`), not fatal, so the step is still measured.
+ * The gates as a refresh runs them before measuring the step: a gate that fails is reported
+ * (`gates.held=0` and its `fail.*`), not fatal, so the step is still measured.
  */
 export function gatesMeasured(gates: readonly GateSpec[], unitGuard: string): string {
   if (gates.length === 0) return "";
@@ -32,8 +34,7 @@ export function gatesMeasured(gates: readonly GateSpec[], unitGuard: string): st
   return `set +e
 (
 set -e
-${unitGuard}
-${gatesScript(gates)}
+${gatesScript(gates, unitGuard)}
 )
 held=$?
 set -e

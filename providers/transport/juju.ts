@@ -88,17 +88,14 @@ export function jujuSshResult(what: string, r: RunResult): RunResult {
   return r;
 }
 
-/** The unit's address and machine in `juju status --format=json` output; undefined when absent. */
+/** The unit's address in `juju status --format=json` output; undefined when absent. */
 export function unitInStatus(json: string, unit: string): UnitInfo | undefined {
   const status = JSON.parse(json) as {
-    applications?: Record<
-      string,
-      { units?: Record<string, { "public-address"?: string; machine?: string }> }
-    >;
+    applications?: Record<string, { units?: Record<string, { "public-address"?: string }> }>;
   };
   for (const app of Object.values(status.applications ?? {})) {
     const u = app.units?.[unit];
-    if (u) return { address: u["public-address"] ?? "", machine: u.machine ?? "" };
+    if (u) return { address: u["public-address"] ?? "" };
   }
   return undefined;
 }

@@ -17,7 +17,6 @@ export interface RunResult {
 
 export interface UnitInfo {
   readonly address: string;
-  readonly machine: string;
 }
 
 export interface Transport {

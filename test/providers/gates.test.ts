@@ -90,7 +90,7 @@ const recorded: RemoteFileOutputs = {
 
 /** A transport where magnum/0 sits at `address` in juju status. */
 function unitAt(address: string, reply: Reply = () => written()): FakeTransport {
-  return new FakeTransport(reply, { [UNIT]: { address, machine: "3" } });
+  return new FakeTransport(reply, { [UNIT]: { address } });
 }
 
 /** The script a step sends with these gates, from a create that is allowed to fail. */

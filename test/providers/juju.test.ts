@@ -161,9 +161,9 @@ describe("JujuTransport", () => {
 
     it("reads the unit's address and machine from juju status --format=json", async () => {
       mode("status");
-      assert.deepEqual(await describeUnit("magnum/0"), { address: "10.0.0.5", machine: "3" });
+      assert.deepEqual(await describeUnit("magnum/0"), { address: "10.0.0.5" });
       assert.deepEqual(argv(), ["status", "-m", MODEL, "--format=json"]);
-      assert.deepEqual(await describeUnit("magnum/1"), { address: "", machine: "4" });
+      assert.deepEqual(await describeUnit("magnum/1"), { address: "" });
     });
 
     it("returns undefined for a unit the model does not have", async () => {
