@@ -35,7 +35,9 @@ if [ ! -x "$local_bin" ]; then
     echo "pulumi-kubernetes v$release: building with $(go version) (several minutes cold)" >&2
     gen=$(mktemp -d)
     trap 'rm -rf "$gen"' EXIT
-    src=$(cd "$here" && go list -m -f '{{.Dir}}' "$module")
+    # `go list -m` names the module's directory only once it is in the module cache.
+    src=$(cd "$here" && go mod download "$module" && go list -m -f '{{.Dir}}' "$module")
+    [ -d "$src" ] || { echo "kubernetes-provider/build.sh: $module is not in the module cache" >&2; exit 1; }
     cp -r "$src" "$gen/provider"
     chmod -R u+w "$gen/provider"
     cp "$here/go.mod" "$here/go.sum" "$src/cmd/pulumi-resource-kubernetes/"{schema,terraform-mapping}.json "$gen/"
