@@ -171,13 +171,9 @@ describe("lifecycle against a simulated conductor", function () {
             `TCP gate to capi-mgmt\\.lab:${port} on magnum/0: expected TCP-OK to capi-mgmt\\.lab:${port}; saw TCP-FAIL`,
           ),
         );
-        // The TCP gate runs in helm's step, after the rule it needs: the kubeconfig (read by nothing
-        // until the restart) is delivered, helm and the driver are not.
-        assert.equal(
-          await onUnit(u, "test -e /usr/local/bin/helm && echo present || echo absent"),
-          "absent",
-          "the gate stops before helm",
-        );
+        // The TCP gate runs in the kubeconfig's step, after the rule it needs: nothing reaches the unit.
+        for (const f of ["/etc/magnum/kubeconfig", "/usr/local/bin/helm"])
+          assert.equal(await onUnit(u, `test -e ${f} && echo present || echo absent`), "absent", f);
         assert.equal(
           await onUnit(
             u,
