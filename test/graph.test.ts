@@ -131,7 +131,9 @@ describe("resource graph under mocks", function () {
     fs.mkdirSync(path.join(dir, "bin"));
     fs.writeFileSync(
       path.join(dir, "capi-mgmt.kubeconfig"),
-      `apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.12.7.40:6443\n  name: m\nusers:\n- name: a\n  user:\n    token: ${TOKEN}\n`,
+      `apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.12.7.40:6443\n  name: m\n` +
+        "contexts:\n- context:\n    cluster: m\n    user: a\n  name: a@m\ncurrent-context: a@m\n" +
+        `users:\n- name: a\n  user:\n    token: ${TOKEN}\n`,
     );
     savedPath = process.env.PATH;
     process.env.PATH = `${path.join(dir, "bin")}:${savedPath}`;
