@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { apiEndpoint } from "./components/credentialKubeconfig";
 import { DESTROY_MODE, DestroyMode } from "./core/destroyMode";
 import { API_KINDS, ApiResourceMap } from "./core/driverKinds";
+import { apiEndpoint, Kubeconfig, readKubeconfig, serverIs } from "./core/kubeconfig";
 import { isHttpUrl, PATTERNS, redactUrls } from "./core/shell";
 import { TransportSettings } from "./core/transportSpec";
 
@@ -199,6 +199,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     str("mgmtKubeconfigPath", "~/capi-mgmt.kubeconfig", (v) => v.trim() !== "", "a path"),
     home,
   );
+  const kubeconfig = kubeconfigFile(kubeconfigPath, apiServer, p);
   const helmVersion = str("helmVersion", "v3.17.3", PATTERNS.helmVersion, "a helm version like v3.17.3");
 
   const cfg: GraftConfig = {
@@ -209,7 +210,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     mgmtApiHost,
     mgmtApiPort,
     mgmtKubeconfigPath: kubeconfigPath,
-    mgmtKubeconfig: readKubeconfig(kubeconfigPath, apiServer, p),
+    mgmtKubeconfig: kubeconfig.content,
     driverVersion: str("driverVersion", "1.4.0", PATTERNS.pipVersion, "a release version like 1.4.0"),
     rollbackDriverVersion: str(
       "rollbackDriverVersion",
@@ -290,14 +291,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     ),
     transport: transport(json("transport", TRANSPORT), jujuModel, home, p),
   };
-  if (cfg.conductorCredential === "scoped" && apiServer && cfg.mgmtKubeconfig) {
-    // The scoped kubeconfig takes its server and CA from this file: checked now, with the rest.
-    try {
-      apiEndpoint(cfg.mgmtKubeconfig, apiServer.host, apiServer.port);
-    } catch (e) {
-      p.list.push(`${KEY}mgmtKubeconfigPath: ${(e as Error).message} (conductorCredential scoped reads it)`);
-    }
-  }
+  if (kubeconfig.read && apiServer) kubeconfigFor(cfg.conductorCredential, kubeconfig.read, apiServer, p);
   if (p.list.length > 0) throw new ConfigError(p.list);
   return cfg;
 }
@@ -543,40 +537,60 @@ function transport(v: Parsed, model: string, home: string, p: Problems): Transpo
   };
 }
 
-function readKubeconfig(
+/** The file's content, and what it reads as once it names mgmtApiHost:mgmtApiPort. */
+function kubeconfigFile(
   file: string,
   apiServer: { host: string; port: number } | undefined,
   p: Problems,
-): string {
+): { content: string; read?: Kubeconfig } {
   let content: string;
   try {
     content = fs.readFileSync(file, "utf8");
   } catch (e) {
     p.bad("mgmtKubeconfigPath", file, `a readable kubeconfig file (${(e as NodeJS.ErrnoException).code})`);
-    return "";
+    return { content: "" };
   }
   if (content.trim() === "") {
     p.bad("mgmtKubeconfigPath", file, "a non-empty kubeconfig file");
-    return "";
+    return { content: "" };
   }
-  if (!apiServer) return content;
-  const { host, port } = apiServer;
-  // Only the server line is read here: the rest of the file is secret and never echoed.
-  const servers = [...content.matchAll(/^\s*server:\s*(\S+)\s*$/gm)].map((m) => m[1]);
-  const matching = servers.some((s) => {
+  let read: Kubeconfig;
+  try {
+    read = readKubeconfig(content);
+  } catch (e) {
+    p.list.push(`${KEY}mgmtKubeconfigPath: ${(e as Error).message} (in ${file})`);
+    return { content };
+  }
+  if (apiServer && !serverIs(read.server, apiServer.host, apiServer.port)) {
+    p.list.push(
+      `${KEY}mgmtKubeconfigPath: expected a kubeconfig whose current context's server is ` +
+        `${apiServer.host}:${apiServer.port} (mgmtApiHost:mgmtApiPort); saw ${redactUrls(read.server)} ` +
+        `(context ${JSON.stringify(read.context)} in ${file})`,
+    );
+    return { content };
+  }
+  return { content, read };
+}
+
+/** What the conductors get from the admin kubeconfig must work there, checked now with the rest. */
+function kubeconfigFor(
+  credential: GraftConfig["conductorCredential"],
+  k: Kubeconfig,
+  apiServer: { host: string; port: number },
+  p: Problems,
+): void {
+  if (credential === "scoped") {
+    // The scoped kubeconfig takes its server and CA from this file.
     try {
-      const u = new URL(s);
-      return u.hostname === host && Number(u.port || (u.protocol === "https:" ? 443 : 80)) === port;
-    } catch {
-      return false;
+      apiEndpoint(k, apiServer.host, apiServer.port);
+    } catch (e) {
+      p.list.push(`${KEY}mgmtKubeconfigPath: ${(e as Error).message} (conductorCredential scoped reads it)`);
     }
-  });
-  if (!matching) {
-    p.bad(
-      "mgmtKubeconfigPath",
-      file,
-      `a kubeconfig whose server is ${host}:${port} (mgmtApiHost:mgmtApiPort); its servers are ${servers.join(", ") || "none"}`,
+  } else if (k.credentials !== "token" && k.credentials !== "client certificate") {
+    // The file goes to the conductors as it is; the auth proof there reads only these.
+    p.list.push(
+      `${KEY}mgmtKubeconfigPath: kubeconfig users[${JSON.stringify(k.user ?? "")}].user: expected a token or a ` +
+        `client certificate (conductorCredential admin hands this file to the conductors); saw ${k.credentials}`,
     );
   }
-  return content;
 }

@@ -4,7 +4,7 @@ import { Acceptance } from "./components/acceptance";
 import { Compatibility } from "./components/compatibility";
 import { ConductorCredential } from "./components/conductorCredential";
 import { ConductorGraft } from "./components/conductorGraft";
-import { apiEndpoint } from "./components/credentialKubeconfig";
+import { apiEndpoint } from "./core/kubeconfig";
 import { projectNamespace } from "./components/credentialRules";
 import { DayTwo } from "./components/dayTwo";
 import { ManagementCluster } from "./components/managementCluster";

@@ -47,8 +47,8 @@ export interface PreflightGates {
 }
 
 /**
- * The runbook's access stage, each read-only gate inside the step it guards (one round trip each):
- * kubeconfig [preflight, egress, chart index] -> SG rule -> helm [TCP gate].
+ * The runbook's access stage: SG rule -> kubeconfig [preflight, egress, chart index, TCP gate] -> helm,
+ * the gates inside the step they guard (one round trip for both).
  */
 export class ConductorAccess extends pulumi.ComponentResource {
   /** When the kubeconfig last really changed on the unit: a restart follows it. */
@@ -65,7 +65,7 @@ export class ConductorAccess extends pulumi.ComponentResource {
     const { kubeconfig, helm } = createConductorAccess(name, args, this);
     this.kubeconfigChangedAt = kubeconfig.changedAt;
     this.proofGuards = pulumi.interpolate`${kubeconfig.sha256} ${helm.liveVersion}`;
-    this.gatesSeen = seenBy([kubeconfig.gatesSeen, helm.gatesSeen]);
+    this.gatesSeen = seenBy([kubeconfig.gatesSeen]);
     this.ready = helm;
     this.registerOutputs({
       kubeconfigChangedAt: this.kubeconfigChangedAt,
@@ -79,8 +79,10 @@ export class ConductorAccess extends pulumi.ComponentResource {
 function createConductorAccess(name: string, args: ConductorAccessArgs, parent: pulumi.Resource) {
   const { unit: u, api, preflight } = args;
   const target = targetOf(u);
-  // The unit's first change runs its first gates: nothing on the unit or in Neutron changes before
-  // they hold.
+  // The rule first: the TCP gate needs it, and only a Neutron change (kept by a rollback destroy)
+  // precedes the gates. Then one call runs every first gate, the TCP gate last, before the unit's
+  // first change: an unreachable apiserver leaves no kubeconfig on the unit.
+  const rule = createRule(name, args, args.after, parent);
   const kubeconfig = new RemoteFile(
     `${name}-kubeconfig`,
     {
@@ -97,12 +99,13 @@ function createConductorAccess(name: string, args: ConductorAccessArgs, parent: 
           ? [{ kind: "egress" as const, urls: [...preflight.egressCheckUrls] }]
           : []),
         preflight.chart,
+        { kind: "tcp", host: api.host, port: api.port },
       ],
-      guards: pulumi.interpolate`${preflight.capiStack} ${u.guards}`,
+      // A rule made again (another id) reruns the TCP gate.
+      guards: pulumi.interpolate`${preflight.capiStack} ${u.guards} ${rule.id}`,
     },
-    { parent, dependsOn: args.after },
+    { parent, dependsOn: [...args.after, rule] },
   );
-  const rule = createRule(name, args, [kubeconfig], parent);
   const helm = new HelmBinary(
     `${name}-helm`,
     {
@@ -112,10 +115,8 @@ function createConductorAccess(name: string, args: ConductorAccessArgs, parent: 
       tarballSha256: args.helm.tarballSha256,
       installPath: MAGNUM.helmPath,
       destroyMode: u.destroyMode,
-      gates: [{ kind: "tcp", host: api.host, port: api.port }],
-      guards: pulumi.interpolate`${u.guards} ${rule.id}`,
     },
-    { parent, dependsOn: [kubeconfig, rule] },
+    { parent, dependsOn: [kubeconfig] },
   );
   return { kubeconfig, helm };
 }

@@ -1,5 +1,6 @@
 import { spawn } from "child_process";
 import { capiMagnumClusters, ClusterRow, Inventory, inventoryCommand } from "../openstack/clusters";
+import { KUBECONFIG_PY } from "./kubeconfigPython";
 import { killGroup } from "./transport/juju";
 import { tail } from "./transport/transport";
 
@@ -50,46 +51,15 @@ function runLocal(file: string, args: string[], stdin: string, timeoutMs: number
 
 /**
  * Lists Cluster objects with the kubeconfig read from stdin (never argv, never a file), by the
- * python3 that the openstack CLI brings (PyYAML included): token, client certificate, CA data.
+ * python3 that the openstack CLI brings (PyYAML included), reading it with KUBECONFIG_PY.
  */
-const LIST_CAPI_CLUSTERS = String.raw`
-import base64, json, os, ssl, sys, tempfile, urllib.error, urllib.request
-import yaml
-try:
-    cfg = yaml.safe_load(sys.stdin.read()) or {}
-except yaml.YAMLError:
-    sys.exit("the kubeconfig is not valid YAML")  # the parser's message would quote its content
-named = lambda key, inner: {x.get("name"): x.get(inner) or {} for x in cfg.get(key) or []}
-contexts, clusters, users = named("contexts", "context"), named("clusters", "cluster"), named("users", "user")
-ctx = contexts.get(cfg.get("current-context")) or next(iter(contexts.values()), {})
-cluster = clusters.get(ctx.get("cluster")) or next(iter(clusters.values()), {})
-user = users.get(ctx.get("user")) or {}
-server = str(cluster.get("server") or "").rstrip("/")
-if not server:
-    sys.exit("the kubeconfig names no server")
-headers = {"Accept": "application/json"}
-if user.get("token"):
-    headers["Authorization"] = "Bearer " + user["token"]
-context = None
+const LIST_CAPI_CLUSTERS = String.raw`${KUBECONFIG_PY}
+import sys, tempfile, urllib.error, urllib.request
 with tempfile.TemporaryDirectory() as tmp:
-    if server.startswith("https:"):
-        context = ssl.create_default_context()
-        if cluster.get("insecure-skip-tls-verify"):
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        elif cluster.get("certificate-authority-data"):
-            context.load_verify_locations(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
-        elif cluster.get("certificate-authority"):
-            context.load_verify_locations(cafile=cluster["certificate-authority"])
-        cert, key = user.get("client-certificate"), user.get("client-key")
-        if user.get("client-certificate-data"):
-            cert, key = os.path.join(tmp, "crt"), os.path.join(tmp, "key")
-            for path, field in ((cert, "client-certificate-data"), (key, "client-key-data")):
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(base64.b64decode(user.get(field) or ""))
-        if cert:
-            context.load_cert_chain(cert, key)
+    try:
+        server, context, headers, _ = kube_connection(sys.stdin.read(), "the kubeconfig", tmp)
+    except KubeconfigError as e:
+        sys.exit(str(e))
     request = urllib.request.Request(server + "/apis/cluster.x-k8s.io/v1beta1/clusters", headers=headers)
     try:
         with urllib.request.urlopen(request, context=context, timeout=30) as r:

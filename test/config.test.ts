@@ -8,7 +8,26 @@ import { runProgram } from "./harness/program";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graft-config-"));
 const kubeconfig = path.join(dir, "kc");
-fs.writeFileSync(kubeconfig, "clusters:\n- cluster:\n    server: https://10.12.7.40:6443\n");
+const TOKEN = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRva2Vu.c2ln";
+/** A kubeconfig as kubectl writes it: block YAML, the current context's cluster at mgmtApiHost:6443. */
+const kubeconfigText = (server = "server: https://10.12.7.40:6443", ca = "") =>
+  `apiVersion: v1
+clusters:
+- cluster:
+    ${ca}${server}
+  name: mgmt
+contexts:
+- context:
+    cluster: mgmt
+    user: admin
+  name: admin@mgmt
+current-context: admin@mgmt
+users:
+- name: admin
+  user:
+    token: ${TOKEN}
+`;
+fs.writeFileSync(kubeconfig, kubeconfigText());
 const base: Record<string, string> = {
   conductors: JSON.stringify([{ unit: "magnum/0", address: "10.12.4.76" }]),
   mgmtProjectId: "674171fd28d446d3a37073b6a761e910",
@@ -117,7 +136,101 @@ describe("configuration", () => {
   }
 
   it("rejects a kubeconfig whose server is not mgmtApiHost:mgmtApiPort, without echoing its content", () => {
-    assert.throws(() => load({ mgmtApiHost: "10.0.0.1" }), /its servers are https:\/\/10\.12\.7\.40:6443/);
+    assert.deepEqual(problemsOf({ mgmtApiHost: "10.0.0.1" }), [
+      "magnum-capi-graft:mgmtKubeconfigPath: expected a kubeconfig whose current context's server is " +
+        `10.0.0.1:6443 (mgmtApiHost:mgmtApiPort); saw https://10.12.7.40:6443 (context "admin@mgmt" in ${kubeconfig})`,
+    ]);
+  });
+
+  describe("the kubeconfig", () => {
+    const withText = (name: string, text: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      return { mgmtKubeconfigPath: file };
+    };
+    const noSecret = (problems: readonly string[]) =>
+      assert.ok(
+        problems.every((p) => !p.includes(TOKEN)),
+        "no token in the problems",
+      );
+
+    it("reads JSON, as kubectl config view -o json writes it", () => {
+      const json = JSON.stringify(yaml.load(kubeconfigText()), null, 2);
+      assert.equal(load(withText("kc.json", json)).mgmtKubeconfig, json);
+    });
+
+    it("reads a quoted server", () => {
+      for (const q of [`"`, `'`])
+        load(withText("kc-quoted", kubeconfigText(`server: ${q}https://10.12.7.40:6443${q}`)));
+    });
+
+    it("checks the current context's cluster, not any cluster the file names", () => {
+      const two = (current: string) =>
+        kubeconfigText()
+          .replace(
+            "current-context: admin@mgmt",
+            `- context:\n    cluster: other\n    user: admin\n  name: admin@other\ncurrent-context: ${current}`,
+          )
+          .replace(
+            "clusters:\n",
+            "clusters:\n- cluster:\n    server: https://10.0.0.9:6443\n  name: other\n",
+          );
+      load(withText("kc-two", two("admin@mgmt")));
+      const problems = problemsOf(withText("kc-two", two("admin@other")));
+      assert.equal(problems.length, 1);
+      assert.match(
+        problems[0],
+        /current context's server is 10\.12\.7\.40:6443 .*; saw https:\/\/10\.0\.0\.9:6443 \(context "admin@other"/,
+      );
+      assert.deepEqual(problemsOf(withText("kc-two", two("nobody"))), [
+        'magnum-capi-graft:mgmtKubeconfigPath: kubeconfig contexts: expected an entry named "nobody" ' +
+          `(current-context); saw "admin@mgmt", "admin@other" (in ${path.join(dir, "kc-two")})`,
+      ]);
+    });
+
+    it("names a missing server, a missing current-context and a syntax error, and no secret", () => {
+      const cases: [string, string, RegExp][] = [
+        [
+          "kc-no-server",
+          kubeconfigText("insecure-skip-tls-verify: false"),
+          /kubeconfig clusters\["mgmt"\]\.cluster\.server: expected an http\(s\) URL; saw none/,
+        ],
+        [
+          "kc-no-context",
+          kubeconfigText().replace("current-context: admin@mgmt\n", ""),
+          /kubeconfig current-context: expected the name of the context to use; saw none/,
+        ],
+        [
+          "kc-broken",
+          kubeconfigText().replace(`    token: ${TOKEN}`, `  token: "${TOKEN}`),
+          /kubeconfig file: expected YAML or JSON; saw a syntax error at line \d+, column \d+/,
+        ],
+      ];
+      for (const [name, text, expected] of cases) {
+        const problems = problemsOf(withText(name, text));
+        assert.equal(problems.length, 1, name);
+        assert.match(problems[0], expected);
+        noSecret(problems);
+      }
+    });
+
+    it("refuses credentials the conductors cannot use (admin), naming the kind only", () => {
+      const exec = kubeconfigText().replace(`token: ${TOKEN}`, "exec:\n      command: kubelogin");
+      assert.deepEqual(problemsOf(withText("kc-exec", exec)), [
+        'magnum-capi-graft:mgmtKubeconfigPath: kubeconfig users["admin"].user: expected a token or a client ' +
+          "certificate (conductorCredential admin hands this file to the conductors); saw exec plugin",
+      ]);
+      load({
+        ...withText(
+          "kc-exec",
+          kubeconfigText("server: https://10.12.7.40:6443", "certificate-authority-data: Q0E=\n    ").replace(
+            `token: ${TOKEN}`,
+            "exec:\n      command: kubelogin",
+          ),
+        ),
+        conductorCredential: "scoped",
+      });
+    });
   });
 
   it("reports every bad key of a stack in one run, each naming key, value and expectation", () => {
@@ -242,10 +355,7 @@ describe("configuration", () => {
 
   it("reads the scoped credential's settings", () => {
     const withCa = path.join(dir, "kc-ca");
-    fs.writeFileSync(
-      withCa,
-      "clusters:\n- cluster:\n    certificate-authority-data: Q0E=\n    server: https://10.12.7.40:6443\n",
-    );
+    fs.writeFileSync(withCa, kubeconfigText(undefined, "certificate-authority-data: Q0E=\n    "));
     const c = load({
       mgmtKubeconfigPath: withCa,
       conductorCredential: "scoped",
@@ -262,8 +372,8 @@ describe("configuration", () => {
   it("refuses scoped with a kubeconfig whose server has no inline CA, naming the key and no secret", () => {
     const problems = problemsOf({ conductorCredential: "scoped" });
     assert.deepEqual(problems, [
-      "magnum-capi-graft:mgmtKubeconfigPath: expected inline certificate-authority-data for " +
-        "https://10.12.7.40:6443; it has none (conductorCredential scoped reads it)",
+      "magnum-capi-graft:mgmtKubeconfigPath: kubeconfig certificate-authority-data: expected inline " +
+        "certificate-authority-data for https://10.12.7.40:6443; saw none (conductorCredential scoped reads it)",
     ]);
   });
 

@@ -131,7 +131,9 @@ describe("resource graph under mocks", function () {
     fs.mkdirSync(path.join(dir, "bin"));
     fs.writeFileSync(
       path.join(dir, "capi-mgmt.kubeconfig"),
-      `apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.12.7.40:6443\n  name: m\nusers:\n- name: a\n  user:\n    token: ${TOKEN}\n`,
+      `apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.12.7.40:6443\n  name: m\n` +
+        "contexts:\n- context:\n    cluster: m\n    user: a\n  name: a@m\ncurrent-context: a@m\n" +
+        `users:\n- name: a\n  user:\n    token: ${TOKEN}\n`,
     );
     savedPath = process.env.PATH;
     process.env.PATH = `${path.join(dir, "bin")}:${savedPath}`;
@@ -149,9 +151,9 @@ describe("resource graph under mocks", function () {
       const urn = (n: string) => byName(regs, `${unit}-${n}`).urn;
       const deps = (n: string) => byName(regs, `${unit}-${n}`).deps;
       const chain: [string, string[]][] = [
-        ["access-kubeconfig", ["preflight-restart-after-destroy"]],
-        ["access-rule", ["access-kubeconfig"]],
-        ["access-helm", ["access-kubeconfig", "access-rule"]],
+        ["access-rule", ["preflight-restart-after-destroy"]],
+        ["access-kubeconfig", ["preflight-restart-after-destroy", "access-rule"]],
+        ["access-helm", ["access-kubeconfig"]],
         ["install-driver", ["access-helm"]],
         ["config-drop-in", ["install-driver"]],
         ["config-daemon-args", ["config-drop-in"]],
@@ -164,8 +166,8 @@ describe("resource graph under mocks", function () {
       // Each read-only gate runs inside the step it guards, before that step changes anything.
       const kinds = (n: string) =>
         (byName(regs, `${unit}-${n}`).inputs.gates as GateSpec[]).map((g) => g.kind);
-      assert.deepEqual(kinds("access-kubeconfig"), ["preflight", "egress", "chartIndex"]);
-      assert.deepEqual(kinds("access-helm"), ["tcp"]);
+      assert.deepEqual(kinds("access-kubeconfig"), ["preflight", "egress", "chartIndex", "tcp"]);
+      assert.equal(byName(regs, `${unit}-access-helm`).inputs.gates, undefined);
       assert.deepEqual(kinds("install-driver"), ["helmAuth"]);
       const [preflight] = byName(regs, `${unit}-access-kubeconfig`).inputs.gates as GateSpec[];
       assert.deepEqual(preflight, {

@@ -1,10 +1,12 @@
-// The auth proof's probe, run by python3 (stdlib, PyYAML for a YAML kubeconfig: Magnum depends on it)
-// as the conductor's service user: argv is the kubeconfig path and the rules as JSON, never a secret.
+import { KUBECONFIG_PY } from "../kubeconfigPython";
+
+// The auth proof's probe, run by python3 as the conductor's service user (the kubeconfig read by
+// KUBECONFIG_PY): argv is the kubeconfig path and the rules as JSON, never a secret.
 // It asks the apiserver one SelfSubjectAccessReview per (namespace, group, resource, verb) and prints
 // one line: `held <n>`, `denied <what>` or `refused <why>`. It never prints the kubeconfig's content.
 
-export const AUTH_PROBE = String.raw`
-import base64, json, os, ssl, sys, urllib.error, urllib.request
+export const AUTH_PROBE = String.raw`${KUBECONFIG_PY}
+import sys, urllib.error, urllib.request
 
 def out(word, text):
     print(word, text)
@@ -16,42 +18,12 @@ try:
 except OSError as e:
     out("refused", "cannot read %s (%s)" % (path, e.strerror))
 try:
-    cfg = json.loads(text) if text.lstrip().startswith("{") else __import__("yaml").safe_load(text)
-except Exception as e:
-    out("refused", "%s does not parse (%s)" % (path, type(e).__name__))
-
-def named(kind, name):
-    for item in (cfg or {}).get(kind) or []:
-        if item.get("name") == name:
-            return item.get(kind[:-1]) or {}
-    return {}
-
-ctx = named("contexts", (cfg or {}).get("current-context"))
-cluster, user = named("clusters", ctx.get("cluster")), named("users", ctx.get("user"))
-server = (cluster.get("server") or "").rstrip("/")
-if not server:
-    out("refused", "%s names no server for its current context" % path)
-tls = ssl.create_default_context()
-if cluster.get("certificate-authority-data"):
-    tls = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
-elif cluster.get("certificate-authority"):
-    tls = ssl.create_default_context(cafile=cluster["certificate-authority"])
-if cluster.get("insecure-skip-tls-verify"):
-    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
-headers = {"Content-Type": "application/json", "Accept": "application/json"}
-token = user.get("token") or (open(user["tokenFile"]).read().strip() if user.get("tokenFile") else "")
-if token:
-    headers["Authorization"] = "Bearer " + token
-elif user.get("client-certificate-data") or user.get("client-certificate"):
-    cert, key = user.get("client-certificate"), user.get("client-key")
-    if user.get("client-certificate-data"):
-        cert, key = os.path.join(os.environ["HOME"], "c.pem"), os.path.join(os.environ["HOME"], "k.pem")
-        for f, field in ((cert, "client-certificate-data"), (key, "client-key-data")):
-            with open(os.open(f, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as w:
-                w.write(base64.b64decode(user.get(field) or ""))
-    tls.load_cert_chain(cert, key)
-else:
+    server, tls, headers, authenticated = kube_connection(text, path, os.environ["HOME"])
+except KubeconfigError as e:
+    out("refused", str(e))
+if not authenticated:
     out("refused", "%s has no token or client certificate for its user (exec plugins are not supported)" % path)
+headers["Content-Type"] = "application/json"
 
 def allowed(attrs):
     body = json.dumps({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",

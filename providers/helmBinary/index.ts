@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls } from "../../core/shell";
-import { GatedArgs, RemoteScript, RemoteScriptProvider, restoreUnlessAdded, UndoableArgs } from "../kernel";
+import { RemoteScript, RemoteScriptProvider, restoreUnlessAdded, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
 import { applyScript, measureScript, restoreScript } from "./scripts";
 import { HelmBinaryInputs, HelmBinaryOutputs } from "./types";
@@ -52,7 +52,7 @@ export class HelmBinaryProvider extends RemoteScriptProvider<HelmBinaryInputs, H
 /** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
 const helmBinaryProvider = new HelmBinaryProvider();
 
-export interface HelmBinaryArgs extends UndoableArgs, GatedArgs {
+export interface HelmBinaryArgs extends UndoableArgs {
   readonly version: pulumi.Input<string>;
   readonly tarballUrl: pulumi.Input<string>;
   readonly tarballSha256: pulumi.Input<string>;
@@ -62,13 +62,12 @@ export interface HelmBinaryArgs extends UndoableArgs, GatedArgs {
 /** helm at a version on the unit's PATH, installed from the release tarball when missing or different. */
 export class HelmBinary extends pulumi.dynamic.Resource {
   declare readonly liveVersion: pulumi.Output<string>;
-  declare readonly gatesSeen: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: HelmBinaryArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       helmBinaryProvider,
       name,
-      { ...args, liveVersion: undefined, hasOriginal: undefined, gatesSeen: undefined },
+      { ...args, liveVersion: undefined, hasOriginal: undefined },
       opts,
       "magnum-capi-graft",
       "HelmBinary",

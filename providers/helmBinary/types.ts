@@ -2,6 +2,7 @@ import { GatedInputs, GatedOutputs } from "../gates";
 import { DestroyMode } from "../../core/destroyMode";
 import { Target } from "../remote";
 
+/** `gates` only in state written while helm ran the TCP gate: a refresh still measures them. */
 export interface HelmBinaryInputs extends Target, GatedInputs {
   readonly version: string;
   readonly tarballUrl: string;

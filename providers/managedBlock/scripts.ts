@@ -48,6 +48,9 @@ if [ $existed = 1 ] && cmp -s -- "$new" "$path"; then
   measure
 else
   snapshot "$path"
+  # Marked before the change (an interrupted run still restarts), withdrawn when the gate puts the
+  # file back, unless an earlier change already owed it.
+  owed_before=0; [ -e "$STATE_DIR/restart-pending" ] && owed_before=1
   mark_restart
   if [ $existed = 1 ]; then chown --reference="$path" -- "$new"; chmod --reference="$path" -- "$new"; else chmod 0644 -- "$new"; fi
   mv -T -- "$new" "$path"
@@ -55,6 +58,7 @@ else
   if ! res=$(show_args_check); then
     # The gate guards the restart: put the previous file back so nothing half-applied remains.
     if [ $existed = 1 ]; then mv -T -- "$old" "$path"; else rm -f -- "$path"; fi
+    if [ $owed_before = 0 ]; then rm -f -- "$STATE_DIR/restart-pending"; fi
     seen=$(printf '%s\n' "$res" | sed -n 's/^show_args=//p')
     gate ${shq(`show-args showing ${i.showArgsMustContain.join(" and ")}`)} "$seen; $path was put back as it was"
   fi

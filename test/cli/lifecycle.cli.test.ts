@@ -151,7 +151,6 @@ describe("the real pulumi CLI against a simulated conductor", function () {
         // and the restart follows the drop-in (its trigger is the drop-in's change, unknown until up).
         const updated = [...r.stdout.matchAll(/^\s*~ .*\s(magnum-0-[a-z-]+)\s+update/gm)].map((m) => m[1]);
         assert.deepEqual([...new Set(updated)].sort(), [
-          "magnum-0-access-helm",
           "magnum-0-access-kubeconfig",
           "magnum-0-config-drop-in",
           "magnum-0-install-driver",

@@ -3,7 +3,8 @@ import { CLUSTER_RULES, NAMESPACE_RULES, policyRules } from "../../components/cr
 import { KubeApiServer, kubeUnavailable, startKubeApiServer } from "./apiserver";
 import * as fs from "fs";
 import * as path from "path";
-import { apiEndpoint, tokenKubeconfig } from "../../components/credentialKubeconfig";
+import { tokenKubeconfig } from "../../components/credentialKubeconfig";
+import { apiEndpoint } from "../../core/kubeconfig";
 import { driverRights } from "../../components/credentialRules";
 import { AUTH_PROBE } from "../../providers/gates/authProbe";
 import { run } from "../sim/unit/processes";

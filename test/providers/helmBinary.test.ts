@@ -78,6 +78,28 @@ describe("HelmBinaryProvider", () => {
       ["destroyMode", "remove"],
     ]);
 
+    it("drops the TCP gate of state written while helm ran it: one rerun, in place", async () => {
+      const gated = {
+        ...outputs,
+        gates: [{ kind: "tcp" as const, host: "10.0.0.9", port: 6443 }],
+        guards: "g",
+      };
+      assert.deepEqual(await p.diff("id", gated, inputs), {
+        changes: true,
+        replaces: [],
+        deleteBeforeReplace: true,
+      });
+      const t = new FakeTransport(() => liveReply);
+      const r = await new HelmBinaryProvider(t.connect).update(
+        "id",
+        { ...gated, gatesSeen: "TCP-OK" },
+        inputs,
+      );
+      assert.equal(t.calls.length, 1);
+      assert.ok(!scriptOf(t.calls[0]).includes("TCP-OK to"), "no gate runs");
+      assert.deepEqual([r.outs?.gates, r.outs?.guards, r.outs?.gatesSeen], [undefined, undefined, undefined]);
+    });
+
     itReplaces(p, outputs, inputs, [
       ["unit", "magnum/1"],
       ["installPath", "/usr/bin/helm"],

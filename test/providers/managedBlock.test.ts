@@ -1,5 +1,5 @@
 import assert from "assert/strict";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { sha256 } from "../../providers/diffing";
 import { ManagedBlockInputs, ManagedBlockOutputs, ManagedBlockProvider } from "../../providers/managedBlock";
@@ -186,7 +186,7 @@ describe("ManagedBlockProvider", () => {
     const tmp = tempDirPerTest();
 
     /** Runs the apply script against a file holding `before`, with an init script whose show-args prints `shows`. */
-    async function apply(i: Partial<ManagedBlockInputs>, before: string, shows: string) {
+    async function apply(i: Partial<ManagedBlockInputs>, before: string | undefined, shows: string) {
       const initScript = join(tmp(), "init");
       const calls = join(tmp(), "show-args.calls");
       writeFileSync(
@@ -195,13 +195,15 @@ describe("ManagedBlockProvider", () => {
       );
       chmodSync(initScript, 0o755);
       const path = join(tmp(), "magnum-conductor");
-      writeFileSync(path, before);
+      if (before === undefined) rmSync(path, { force: true });
+      else writeFileSync(path, before);
       const t = new FakeTransport(() => liveReply);
       const o = { ...outputs, initScript, path, ...i };
       await new ManagedBlockProvider(t.connect).create(o).catch(() => 0);
       const r = runLocally(scriptOf(t.calls[0]), join(tmp(), "state"));
       const showArgsRuns = existsSync(calls) ? readFileSync(calls, "utf8").length : 0;
-      return { r, results: parseResults(r.stdout), after: readFileSync(path, "utf8"), o, showArgsRuns };
+      const after = existsSync(path) ? readFileSync(path, "utf8") : undefined;
+      return { r, results: parseResults(r.stdout), after, o, showArgsRuns };
     }
 
     it("replaces the block in place, keeps the rest, and measures the digest diff expects", async () => {
@@ -233,6 +235,26 @@ describe("ManagedBlockProvider", () => {
       assert.equal(r.code, 3, r.stderr);
       assert.equal(after, "A=1\n");
       assert.equal(results["fail.expected"], `show-args showing ${NASTY}`);
+    });
+
+    it("owes a restart after a change, none after a refused gate, and keeps one owed before", async () => {
+      const pending = () => existsSync(join(tmp(), "state", "restart-pending"));
+      const changed = await apply({}, "A=1\n", CONFIG_DIR);
+      assert.equal(changed.r.code, 0, changed.r.stderr);
+      assert.ok(pending(), "the new block is owed a restart");
+      rmSync(join(tmp(), "state"), { recursive: true });
+      for (const [before, name] of [
+        ["A=1\n", "a file it was put back into"],
+        [undefined, "a file it removed again"],
+      ] as const) {
+        const refused = await apply({ showArgsMustContain: ["--absent"] }, before, "-x");
+        assert.equal(refused.r.code, 3, refused.r.stderr);
+        assert.ok(!pending(), `no restart owed for ${name}`);
+      }
+      writeFileSync(join(tmp(), "state", "restart-pending"), "");
+      const refused = await apply({ showArgsMustContain: ["--absent"] }, "A=1\n", "-x");
+      assert.equal(refused.r.code, 3, refused.r.stderr);
+      assert.ok(pending(), "a restart another step owed stays owed");
     });
 
     for (const mode of ["rollback", "remove"] as const) {

@@ -93,19 +93,18 @@ async function printGates(lab: Lab, cli: CliStack, u: SimUnit): Promise<void> {
   const onUnit = await u.readFile("/etc/magnum/kubeconfig");
   const kubeconfigSame = onUnit?.equals(fs.readFileSync(lab.kubeconfigPath)) ?? false;
   const gates: [string, string][] = [
-    ["before the kubeconfig", out("access-kubeconfig", "gatesSeen")],
     [
       "security group rule",
       `${String(rule?.inputs?.remoteIpPrefix)} tcp/${String(rule?.inputs?.portRangeMin)}: ` +
         (rule?.external ? "an identical rule existed, referenced" : `created (id ${rule?.id})`),
     ],
+    ["before the kubeconfig", out("access-kubeconfig", "gatesSeen")],
     [
       "kubeconfig",
       `${kubeconfigSame ? "byte-exact" : "DIFFERENT"} on the unit and locally (content and sha256 are ` +
         `secrets: compared, not shown); mode ${out("access-kubeconfig", "liveMode")}, ` +
         `owner ${out("access-kubeconfig", "liveOwner")}`,
     ],
-    ["before helm", out("access-helm", "gatesSeen")],
     [
       "helm",
       `${out("access-helm", "liveVersion")}; a download must match helmTarballSha256 ${short(out("access-helm", "tarballSha256"))}`,
@@ -135,12 +134,12 @@ async function printGates(lab: Lab, cli: CliStack, u: SimUnit): Promise<void> {
   }
   const conductors = (await cli.outputs()).conductors as Record<string, Record<string, unknown>>;
   const c = conductors[u.spec.unit];
-  const seen = ["access-kubeconfig", "access-helm", "install-driver"].map((r) => out(r, "gatesSeen"));
+  const seen = ["access-kubeconfig", "install-driver"].map((r) => out(r, "gatesSeen"));
   print(
     `${INDENT}\`pulumi stack output --json\`, conductors["${u.spec.unit}"]: driverVersion ${String(c.driverVersion)}, ` +
       `drivers ${String(c.drivers)}, configDirLive ${String(c.configDirLive)}, owesRestart ${String(c.owesRestart)}, ` +
       (c.gates === seen.join("; ")
-        ? "gates: the three rows `before ...` above, joined"
+        ? "gates: the two rows `before ...` above, joined"
         : `gates: ${String(c.gates)}`),
   );
 }
