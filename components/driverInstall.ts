@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { driverPythonFloor } from "../core/pythonFloor";
 import { AuthProof } from "../providers/gates";
 import { PipPackage } from "../providers/pipPackage";
 import { MAGNUM } from "./magnum";
@@ -57,6 +58,8 @@ function createDriverInstall(name: string, args: DriverInstallArgs, parent: pulu
       entryPointGroup: MAGNUM.driverEntryPointGroup,
       entryPointName: MAGNUM.driverName,
       rollbackVersion: args.rollbackDriverVersion,
+      pythonFloor: driverPythonFloor(args.driverVersion),
+      rollbackPythonFloor: driverPythonFloor(args.rollbackDriverVersion),
       destroyMode: args.unit.destroyMode,
       gates: [args.authProof],
       guards: args.guards,

@@ -140,6 +140,12 @@ for (const [label, file, measuredSince] of RELEASES) {
       );
       // helm runs no gate since the TCP gate joined the kubeconfig's step: its released state stands.
       assert.equal(calls.length, 2, "one call per gated step, none for the released gates");
+      const driver = [...engine.state.values()].find((e) => e.name === "magnum-0-install-driver");
+      assert.deepEqual(
+        [driver?.outputs.pythonFloor, driver?.outputs.rollbackPythonFloor],
+        ["3.10", "3.6"],
+        "the Python floors, which the release did not record, recorded in place",
+      );
       assert.equal(await u.daemonPid(), pid, "no restart");
       assert.deepEqual(await engine.refresh(), []);
       assert.deepEqual(mutations((await engine.up(lab.config())).ops), [], "then a no-op");

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { PYTHON_FLOOR_PATTERN } from "../../core/pythonFloor";
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls } from "../../core/shell";
 import { RemoteScript, RemoteScriptProvider, GatedArgs, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
@@ -12,9 +13,18 @@ const hasEntryPoint = (o: { entryPoints?: string }, name: string) =>
 
 const PIP_PACKAGE: RemoteScript<PipPackageInputs, PipPackageOutputs> = {
   replaceKeys: ["package"],
-  // version and entryPointName reach the unit through the drift check, which compares them with it.
+  // version and entryPointName reach the unit through the drift check, which compares them with it;
+  // a floor matters only to the install or pin it guards, which a version change brings.
   applyKeys: ["entryPointGroup"],
-  recordKeys: ["version", "indexUrl", "entryPointName", "rollbackVersion", "destroyMode"],
+  recordKeys: [
+    "version",
+    "indexUrl",
+    "entryPointName",
+    "rollbackVersion",
+    "destroyMode",
+    "pythonFloor",
+    "rollbackPythonFloor",
+  ],
   deleteBeforeReplace: true,
   tracksChanges: true,
   checkProperty: "version",
@@ -24,6 +34,8 @@ const PIP_PACKAGE: RemoteScript<PipPackageInputs, PipPackageOutputs> = {
     mustMatch("rollbackVersion", i.rollbackVersion, PATTERNS.pipVersion, "a release version like 1.3.0");
     mustMatch("entryPointGroup", i.entryPointGroup, /^[A-Za-z0-9._-]+$/, "an entry point group");
     mustMatch("entryPointName", i.entryPointName, /^[A-Za-z0-9._-]+$/, "an entry point name");
+    for (const key of ["pythonFloor", "rollbackPythonFloor"] as const)
+      mustMatch(key, i[key] ?? "", PYTHON_FLOOR_PATTERN, 'a Python version like 3.10, or ""');
     if (i.indexUrl !== "" && !isHttpUrl(i.indexUrl))
       throw new Error(`indexUrl: expected an http(s) URL without credentials, got ${redactUrls(i.indexUrl)}`);
   },
@@ -70,6 +82,10 @@ export interface PipPackageArgs extends UndoableArgs, GatedArgs {
   readonly entryPointGroup: pulumi.Input<string>;
   readonly entryPointName: pulumi.Input<string>;
   readonly rollbackVersion: pulumi.Input<string>;
+  /** The lowest python3 `version` installs on ("" for none known). */
+  readonly pythonFloor: pulumi.Input<string>;
+  /** The lowest python3 `rollbackVersion` installs on ("" for none known). */
+  readonly rollbackPythonFloor: pulumi.Input<string>;
 }
 
 /** A pinned pip distribution (no deps: the deb-managed stack stays as it is) with its entry point. */

@@ -1,6 +1,12 @@
 import { shq } from "../../core/shell";
 import { PipPackageInputs, PipPackageOutputs } from "./types";
 
+// Whether pip is refused here unless told --break-system-packages (PEP 668): pip checks for the
+// marker only outside a virtual environment, in the stdlib directory (pip's own test, kept as it is).
+const MARKED = String.raw`import os, sys, sysconfig
+venv = sys.prefix != sys.base_prefix or hasattr(sys, "real_prefix")
+sys.exit(1 if venv or not os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) else 0)`;
+
 function common(i: PipPackageInputs): string {
   return `pkg=${shq(i.package)}
 group=${shq(i.entryPointGroup)}
@@ -10,16 +16,33 @@ measure() {
   emit version "$(installed)"
   emit entry_points "$(python3 -c 'import sys, importlib.metadata as m; print(",".join(sorted(e.name for e in m.entry_points(group=sys.argv[1]))))' "$group")"
 }
-# pip's output goes out as progress while it runs; on failure its last lines become the message.
+# Before pip changes anything: python3's version against the floor of what is about to be installed
+# ($1, "" for none known; $2 names it), and whether pip needs --break-system-packages. Ubuntu noble marks
+# its system Python externally managed; jammy's pip (22.0.2) neither checks the marker nor knows the
+# flag (pip 23.0.1 added it), so it goes only to a marked Python whose pip lists it.
+pip_prepare() {
+  pyver=$(python3 --version 2>&1 | sed -n 's/^Python \\([0-9][0-9.]*\\).*/\\1/p')
+  [ -n "$pyver" ] || gate "python3 --version to print a version" "$(python3 --version 2>&1 | tail -n 1)"
+  if [ -n "$1" ] && ! printf '%s\\n%s\\n' "$1" "$pyver" | sort -V -C; then
+    gate "Python >= $1 for $2" "Python $pyver"
+  fi
+  sysflag=()
+  if python3 -c ${shq(MARKED)}; then
+    local help; help=$(python3 -m pip install --help 2>/dev/null || true)
+    case "$help" in *--break-system-packages*) sysflag=(--break-system-packages) ;; esac
+  fi
+}
+# pip's output goes out as progress while it runs; on failure its last lines become the message, with
+# the Python it ran on (a version pip skips for its Requires-Python shows only as "no matching distribution").
 pip_run() {
   state_init
   local log="$STATE_DIR/pip.log" rc
   local idx=(); [ -n "$index" ] && idx=(--index-url "$index")
   set +e
-  python3 -m pip install --no-deps --disable-pip-version-check "\${idx[@]}" "$@" 2>&1 | tee "$log" | while IFS= read -r l; do say "$l"; done
+  python3 -m pip install --no-deps --disable-pip-version-check "\${sysflag[@]}" "\${idx[@]}" "$@" 2>&1 | tee "$log" | while IFS= read -r l; do say "$l"; done
   rc=\${PIPESTATUS[0]}
   set -e
-  [ "$rc" = 0 ] || gate "pip install $* to succeed" "exit $rc: $(tail -n 2 "$log" | tr '\\n' ' ')"
+  [ "$rc" = 0 ] || gate "pip install $* to succeed" "exit $rc on Python $pyver: $({ grep -h 'Requires-Python' "$log" | tail -n 1; tail -n 2 "$log"; } | tr '\\n' ' ')"
 }`;
 }
 
@@ -32,6 +55,7 @@ export function applyScript(i: PipPackageInputs): string {
 want=${shq(i.version)}
 cur=$(installed)
 if [ "$cur" != "$want" ]; then
+  pip_prepare ${shq(i.pythonFloor ?? "")} "$pkg $want"
   mark_restart
   say "installing $pkg==$want (was \${cur:-not installed})"
   pip_run --upgrade "$pkg==$want"
@@ -46,6 +70,7 @@ export function deleteScript(p: PipPackageOutputs): string {
   if (p.destroyMode === "rollback") {
     return `${common(p)}
 rollback=${shq(p.rollbackVersion)}
+pip_prepare ${shq(p.rollbackPythonFloor ?? "")} "$pkg $rollback"
 mark_restart
 say "pinning back $pkg==$rollback"
 pip_run --force-reinstall "$pkg==$rollback"
@@ -53,8 +78,9 @@ pip_run --force-reinstall "$pkg==$rollback"
   }
   return `${common(p)}
 if [ -n "$(installed)" ]; then
+  pip_prepare "" "$pkg"
   mark_restart
-  python3 -m pip uninstall -y --disable-pip-version-check "$pkg" >&2
+  python3 -m pip uninstall -y --disable-pip-version-check "\${sysflag[@]}" "$pkg" >&2
 fi
 [ -z "$(installed)" ] || gate "$pkg uninstalled" "$(installed) still installed"`;
 }

@@ -12,6 +12,13 @@ export interface PipPackageInputs extends Target, GatedInputs {
   /** What destroy pins back in rollback mode. */
   readonly rollbackVersion: string;
   readonly destroyMode: DestroyMode;
+  /**
+   * The lowest python3 `version` installs on, as "3.10"; "" for none known (pip decides). Absent in
+   * state written before the floor was checked.
+   */
+  readonly pythonFloor?: string;
+  /** The same for `rollbackVersion`: a rollback pin onto a Python it does not support is refused. */
+  readonly rollbackPythonFloor?: string;
 }
 
 export interface PipPackageOutputs extends PipPackageInputs, GatedOutputs {

@@ -1,4 +1,6 @@
 import assert from "assert/strict";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "fs";
+import { join } from "path";
 import { PipPackageInputs, PipPackageOutputs, PipPackageProvider } from "../../providers/pipPackage";
 import {
   deleteScriptOf,
@@ -11,7 +13,9 @@ import {
   noIo,
   ok,
   parseErrors,
+  runLocally,
   scriptOf,
+  tempDirPerTest,
   UNIT,
   UNKNOWN,
   valueOf,
@@ -27,6 +31,8 @@ const inputs: PipPackageInputs = {
   entryPointName: "k8s_capi_helm_v1",
   rollbackVersion: "1.3.0",
   destroyMode: "rollback",
+  pythonFloor: "3.10",
+  rollbackPythonFloor: "3.6",
 };
 const outputs: PipPackageOutputs = {
   ...inputs,
@@ -58,6 +64,8 @@ describe("PipPackageProvider", () => {
       ["entryPointName", "a b"],
       ["indexUrl", "https://pypi.example.org/ simple"],
       ["indexUrl", "file:///etc/passwd"],
+      ["pythonFloor", "3.10; reboot"],
+      ["rollbackPythonFloor", "3"],
     ]);
 
     it("refuses an index URL with credentials, and names it without the password", async () => {
@@ -91,6 +99,8 @@ describe("PipPackageProvider", () => {
       ["entryPointName", "k8s_fedora"],
       ["rollbackVersion", "1.2.0"],
       ["destroyMode", "remove"],
+      ["pythonFloor", "3.11"],
+      ["rollbackPythonFloor", ""],
     ]);
 
     itReplaces(p, outputs, inputs, [
@@ -162,6 +172,8 @@ describe("PipPackageProvider", () => {
     for (const [key, value] of [
       ["destroyMode", "remove"],
       ["rollbackVersion", "1.2.0"],
+      ["pythonFloor", "3.11"],
+      ["rollbackPythonFloor", "3.8"],
     ]) {
       it(`touches nothing when only ${key} changed`, async () => {
         const news = { ...inputs, [key]: value };
@@ -169,6 +181,14 @@ describe("PipPackageProvider", () => {
         assert.deepEqual(r.outs, { ...outputs, [key]: value });
       });
     }
+
+    it("records the floors without a call over state written before them", async () => {
+      const { pythonFloor: _, rollbackPythonFloor: __, ...released } = outputs;
+      const p = new PipPackageProvider(noIo);
+      const d = await p.diff("id", released, inputs);
+      assert.deepEqual([d.changes, d.replaces], [true, []]);
+      assert.deepEqual((await p.update("id", released, inputs)).outs, outputs);
+    });
 
     it("installs in one call when the version changed", async () => {
       const t = new FakeTransport(() => ok({ version: "1.4.1", entry_points: outputs.entryPoints }));
@@ -221,5 +241,138 @@ describe("PipPackageProvider", () => {
       (t) => new PipPackageProvider(t.connect).delete("id", outputs),
       undefined,
     );
+  });
+
+  // The scripts run here against a python3 that plays a unit's: what it prints for --version, whether
+  // it says its Python is externally managed (PEP 668), whether its pip lists --break-system-packages.
+  describe("on the unit's python3", () => {
+    const dir = tempDirPerTest();
+
+    interface Python {
+      readonly version: string;
+      /** sys.prefix == sys.base_prefix and EXTERNALLY-MANAGED in the stdlib directory. */
+      readonly marked: boolean;
+      /** The pip understands --break-system-packages (23.0.1 and later). */
+      readonly flagKnown: boolean;
+      readonly installed?: string;
+    }
+
+    const NOBLE: Python = { version: "3.12.3", marked: true, flagKnown: true };
+    const JAMMY: Python = { version: "3.10.12", marked: false, flagKnown: false };
+
+    /** A python3 that records every pip command line and keeps the installed version in a file. */
+    function fakePython(py: Python): void {
+      const d = dir();
+      writeFileSync(join(d, "installed"), py.installed ?? "");
+      const help = py.flagKnown ? "  --break-system-packages  Allow pip to modify an EXTERNALLY-MANAGED" : "";
+      writeFileSync(
+        join(d, "python3"),
+        `#!/bin/bash
+d=${d}
+case "$1" in
+--version) echo "Python ${py.version}"; exit 0 ;;
+-c) case "$2" in *EXTERNALLY-MANAGED*) exit ${py.marked ? 0 : 1} ;; *) echo k8s_capi_helm_v1; exit 0 ;; esac ;;
+esac
+shift 2
+case "$1 $2" in
+"install --help") echo "${help}"; exit 0 ;;
+show*) v=$(cat "$d/installed"); [ -n "$v" ] || exit 1; echo "Version: $v"; exit 0 ;;
+esac
+echo "$*" >>"$d/pip-argv"
+case "$1" in
+install) [ -e "$d/pip-fails" ] && { echo "ERROR: No matching distribution found for \${@: -1}"; exit 1; }
+  v=\${@: -1}; echo "\${v#*==}" >"$d/installed" ;;
+uninstall) : >"$d/installed" ;;
+esac
+`,
+      );
+      chmodSync(join(d, "python3"), 0o755);
+    }
+
+    /** Every `python3 -m pip` command line that could change the unit, in order. */
+    const pipArgv = () =>
+      existsSync(join(dir(), "pip-argv"))
+        ? readFileSync(join(dir(), "pip-argv"), "utf8").trim().split("\n")
+        : [];
+
+    const onUnit = () =>
+      new FakeTransport((call) => runLocally(scriptOf(call), join(dir(), "state"), undefined, dir()));
+
+    const restartOwed = () => existsSync(join(dir(), "state", "restart-pending"));
+
+    it("installs on a marked system Python (noble) with --break-system-packages", async () => {
+      fakePython(NOBLE);
+      await new PipPackageProvider(onUnit().connect).create(inputs);
+      assert.deepEqual(pipArgv(), [
+        "install --no-deps --disable-pip-version-check --break-system-packages --index-url https://pypi.example.org/simple --upgrade magnum-capi-helm==1.4.0",
+      ]);
+    });
+
+    it("pins back and uninstalls on a marked system Python with --break-system-packages", async () => {
+      fakePython({ ...NOBLE, installed: "1.4.0" });
+      await new PipPackageProvider(onUnit().connect).delete("id", outputs);
+      fakePython({ ...NOBLE, installed: "1.3.0" });
+      await new PipPackageProvider(onUnit().connect).delete("id", { ...outputs, destroyMode: "remove" });
+      assert.deepEqual(pipArgv(), [
+        "install --no-deps --disable-pip-version-check --break-system-packages --index-url https://pypi.example.org/simple --force-reinstall magnum-capi-helm==1.3.0",
+        "uninstall -y --disable-pip-version-check --break-system-packages magnum-capi-helm",
+      ]);
+    });
+
+    for (const [label, py] of [
+      ["jammy's unmarked Python, whose pip does not know the flag", JAMMY],
+      ["a venv on noble (pip ignores the marker there)", { ...NOBLE, marked: false }],
+      ["a marked Python whose pip predates the flag", { ...NOBLE, flagKnown: false }],
+    ] as const) {
+      it(`passes no --break-system-packages on ${label}`, async () => {
+        fakePython(py);
+        await new PipPackageProvider(onUnit().connect).create(inputs);
+        fakePython({ ...py, installed: "1.4.0" });
+        await new PipPackageProvider(onUnit().connect).delete("id", outputs);
+        fakePython({ ...py, installed: "1.3.0" });
+        await new PipPackageProvider(onUnit().connect).delete("id", { ...outputs, destroyMode: "remove" });
+        assert.equal(pipArgv().length, 3);
+        for (const argv of pipArgv()) assert.doesNotMatch(argv, /break-system-packages/);
+      });
+    }
+
+    it("refuses a Python older than the version's floor before changing anything, naming both", async () => {
+      fakePython({ ...JAMMY, version: "3.8.10", installed: "1.3.0" });
+      await assert.rejects(
+        new PipPackageProvider(onUnit().connect).create(inputs),
+        /^GateError: pip install magnum-capi-helm==1\.4\.0 on magnum\/0: expected Python >= 3\.10 for magnum-capi-helm 1\.4\.0; saw Python 3\.8\.10\./,
+      );
+      assert.deepEqual(pipArgv(), []);
+      assert.equal(restartOwed(), false, "no restart owed");
+    });
+
+    it("refuses a rollback pin onto a Python older than the rollback version's floor", async () => {
+      fakePython({ ...JAMMY, version: "3.8.10", installed: "1.4.0" });
+      await assert.rejects(
+        new PipPackageProvider(onUnit().connect).delete("id", { ...outputs, rollbackPythonFloor: "3.10" }),
+        /pin back 1\.3\.0 on magnum\/0: expected Python >= 3\.10 for magnum-capi-helm 1\.3\.0; saw Python 3\.8\.10\./,
+      );
+      assert.deepEqual(pipArgv(), []);
+      assert.equal(restartOwed(), false);
+    });
+
+    it("installs on a Python at the floor, and leaves an unknown version's floor to pip", async () => {
+      fakePython({ ...JAMMY, version: "3.10.0" });
+      await new PipPackageProvider(onUnit().connect).create(inputs);
+      fakePython({ ...JAMMY, version: "3.8.10" });
+      // State written before the floors were recorded: the pin goes ahead.
+      const { rollbackPythonFloor: _, ...released } = outputs;
+      await new PipPackageProvider(onUnit().connect).delete("id", released);
+      assert.equal(pipArgv().length, 2);
+    });
+
+    it("names the unit's Python when pip finds no version for it", async () => {
+      fakePython({ ...JAMMY, version: "3.8.10" });
+      writeFileSync(join(dir(), "pip-fails"), "");
+      await assert.rejects(
+        new PipPackageProvider(onUnit().connect).create({ ...inputs, version: "1.5.0", pythonFloor: "" }),
+        /pip install magnum-capi-helm==1\.5\.0 on magnum\/0: expected pip install --upgrade magnum-capi-helm==1\.5\.0 to succeed; saw exit 1 on Python 3\.8\.10: ERROR: No matching distribution found/,
+      );
+    });
   });
 });

@@ -16,6 +16,16 @@ export interface SimUnitSpec {
   preinstalledDriver?: "1.3.0" | "1.4.0";
   preinstalledHelm?: string;
   etcDefault?: string;
+  /**
+   * The conductor's python3: a venv (the default), or a system Python whose stdlib carries the PEP 668
+   * marker EXTERNALLY-MANAGED, as Ubuntu noble's does (files/system-python.sh).
+   */
+  python?: "venv" | "system";
+  /**
+   * What `python3 --version` prints instead of the truth, as "3.8.10": this machine has no Python
+   * older than a driver's floor, so an old unit is its python3 behind a shim that answers --version.
+   */
+  pythonVersionShown?: string;
 }
 
 type User = "root" | "ubuntu" | "magnum";
@@ -139,6 +149,8 @@ export class SimUnit {
       SIM_DRIVER: spec.preinstalledDriver ?? "",
       SIM_HELM: spec.preinstalledHelm ?? "",
       SIM_ETC_DEFAULT_FILE: etcDefaultFile,
+      SIM_PYTHON: spec.python ?? "venv",
+      SIM_PYTHON_SHOWN: spec.pythonVersionShown ?? "",
     };
     if (spec.preinstalledHelm && !spec.artifacts.helmTarballs[spec.preinstalledHelm]) {
       throw new Error(`SimUnit: no helm tarball for ${spec.preinstalledHelm}`);

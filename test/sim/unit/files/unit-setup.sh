@@ -1,7 +1,7 @@
 #!/bin/bash
 # Builds a conductor unit's private view inside fresh mount/pid/uts namespaces.
 # Inputs (environment): SIM_WORK SIM_FILES SIM_ARTIFACTS SIM_STACK SIM_HOSTNAME SIM_TRUST_FORM
-# SIM_TRUST_PASSWORD_FILE SIM_DRIVER SIM_HELM SIM_ETC_DEFAULT_FILE.
+# SIM_TRUST_PASSWORD_FILE SIM_DRIVER SIM_HELM SIM_ETC_DEFAULT_FILE SIM_PYTHON SIM_PYTHON_SHOWN.
 set -euo pipefail
 
 OVERLAID=(/etc /usr/local /var/lib /var/log /var/cache /opt)
@@ -31,12 +31,18 @@ for d in "${OVERLAID[@]}"; do overlay_or_copy "$d"; done
 mkdir -p "$STACK"
 mount --bind "$SIM_STACK" "$STACK"
 mount -o remount,bind,ro "$STACK"
-/usr/bin/python3 -m venv --without-pip "$VENV"
-# addsitedir, not a bare path: the stack's own .pth files (namespace packages) must run too.
-echo "import site; site.addsitedir('$STACK')" >"$("$VENV/bin/python3" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/magnum-stack.pth"
-# Before /root is hidden: the wheelhouse lives in the host's cache.
+PY=$VENV/bin/python3
+if [ "$SIM_PYTHON" = system ]; then
+	. "$SIM_FILES/system-python.sh"
+else
+	/usr/bin/python3 -m venv --without-pip "$VENV"
+	# addsitedir, not a bare path: the stack's own .pth files (namespace packages) must run too.
+	echo "import site; site.addsitedir('$STACK')" >"$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/magnum-stack.pth"
+fi
+# Before /root is hidden: the wheelhouse lives in the host's cache. The unit's pip as the charm would
+# have run it, past a PEP 668 marker (the variable is ignored in a venv).
 if [ -n "$SIM_DRIVER" ]; then
-	"$VENV/bin/python3" -m pip install -q --no-index --no-deps --no-cache-dir --disable-pip-version-check \
+	PIP_BREAK_SYSTEM_PACKAGES=1 "$PY" -m pip install -q --no-index --no-deps --no-cache-dir --disable-pip-version-check \
 		--root-user-action=ignore --find-links "$SIM_ARTIFACTS/wheels" "magnum-capi-helm==$SIM_DRIVER"
 fi
 for d in /run /home /root /var/tmp; do
@@ -59,18 +65,23 @@ mkdir -p /etc/sudoers.d
 echo "ubuntu ALL=(ALL) NOPASSWD:ALL" >/etc/sudoers.d/90-cloud-init-users
 chmod 0440 /etc/sudoers.d/90-cloud-init-users
 
+shown=
+if [ -n "$SIM_PYTHON_SHOWN" ]; then
+	shown="case \"\$1\" in --version | -V) echo 'Python $SIM_PYTHON_SHOWN'; exit 0 ;; esac\n"
+fi
 for tool in python3 python; do
-	printf '#!/bin/sh\nexec %s/bin/python3 "$@"\n' "$VENV" >"/usr/local/bin/$tool"
+	printf '#!/bin/sh\n%bexec %s "$@"\n' "$shown" "$PY" >"/usr/local/bin/$tool"
 done
 for tool in pip pip3; do
-	printf '#!/bin/sh\nexec %s/bin/python3 -m pip "$@"\n' "$VENV" >"/usr/local/bin/$tool"
+	printf '#!/bin/sh\nexec %s -m pip "$@"\n' "$PY" >"/usr/local/bin/$tool"
 done
-install -m 0755 "$SIM_FILES/magnum-conductor.py" /usr/local/bin/magnum-conductor
-# magnum's console script as pip wrote it into the stack, run by the unit's venv instead of the host python.
-sed "1s|.*|#!$VENV/bin/python3|" "$STACK/bin/magnum-driver-manage" >/usr/local/bin/magnum-driver-manage
+sed "1s|.*|#!$PY|" "$SIM_FILES/magnum-conductor.py" >/usr/local/bin/magnum-conductor
+# magnum's console script as pip wrote it into the stack, run by the unit's python instead of the host's.
+sed "1s|.*|#!$PY|" "$STACK/bin/magnum-driver-manage" >/usr/local/bin/magnum-driver-manage
 install -m 0755 "$SIM_FILES/systemctl.sh" /usr/local/bin/systemctl
 install -m 0755 "$SIM_FILES/magnum-conductor.init" /etc/init.d/magnum-conductor
-chmod 0755 /usr/local/bin/python3 /usr/local/bin/python /usr/local/bin/pip /usr/local/bin/pip3 /usr/local/bin/magnum-driver-manage
+chmod 0755 /usr/local/bin/python3 /usr/local/bin/python /usr/local/bin/pip /usr/local/bin/pip3 /usr/local/bin/magnum-driver-manage \
+	/usr/local/bin/magnum-conductor
 
 install -d -o root -g magnum -m 0750 /etc/magnum
 install -d -o magnum -g adm -m 0750 /var/log/magnum

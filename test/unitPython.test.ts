@@ -1,0 +1,113 @@
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import { createHash } from "crypto";
+import * as path from "path";
+import { driverPythonFloor } from "../core/pythonFloor";
+import { PipPackageProvider } from "../providers/pipPackage";
+import { mutations } from "./harness/engine";
+import { assertGrafted, assertRolledBack, onUnit } from "./sim/gates";
+import { quietLab, unitCalls } from "./sim/labSuite";
+import { SimUnit } from "./sim/unit/simUnit";
+import { readIfExists, waitFor } from "./sim/unit/testSupport";
+
+// The pip step on conductors whose python3 is not the simulated units' usual venv: a system Python
+// that Ubuntu noble marks externally managed (PEP 668), where the real pip refuses an install without
+// --break-system-packages; and a python3 older than the driver's Requires-Python.
+
+const driverVersion = (u: SimUnit) =>
+  onUnit(u, "python3 -m pip show magnum-capi-helm 2>/dev/null | sed -n 's/^Version: //p'");
+
+/** Everything the unit may write, as the host sees it: the upper layers of its overlays and its private dirs. */
+function unitWrites(u: SimUnit): string {
+  const dirs = ["upper", "root", "home", "tmp", "var_tmp"].map((d) => path.join(u.spec.workDir, d));
+  const listing = execFileSync("find", [...dirs, "-printf", "%p %y %s %m %T@\\n"]);
+  return createHash("sha256").update(listing).digest("hex");
+}
+
+describe("the pip step on a conductor's own python3", function () {
+  this.timeout(600_000);
+
+  describe("a system Python marked EXTERNALLY-MANAGED, as on Ubuntu noble", () => {
+    const lab = quietLab({
+      units: [{ python: "system", etcDefault: "# site tuning kept by the graft\nexport OS_DEBUG=0\n" }],
+    });
+
+    it("is no venv, and its pip refuses an install without --break-system-packages", async () => {
+      const u = lab().units[0];
+      const probe =
+        "import os, sys, sysconfig; print(sys.prefix == sys.base_prefix, os.path.isfile(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))";
+      assert.equal(await onUnit(u, `python3 -c "${probe}"`), "True True");
+      const r = await u.sh(
+        `python3 -m pip install --no-deps --index-url ${lab().server.indexUrl()} magnum-capi-helm==1.4.0`,
+        { user: "root" },
+      );
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /externally-managed-environment/);
+      assert.equal(await driverVersion(u), "");
+    });
+
+    it("grafts, then changes nothing on a second up, then rolls back to 1.3.0", async () => {
+      const u = lab().units[0];
+      const engine = lab().engine();
+      const config = lab().config();
+      const original = {
+        etcDefault: await u.readFile("/etc/default/magnum-conductor"),
+        magnumConf: await u.readFile("/etc/magnum/magnum.conf"),
+      };
+      await engine.up(config);
+      await assertGrafted(lab(), u);
+      // Where pip puts a system-wide install on Debian and Ubuntu: local/lib/python3.X/dist-packages.
+      assert.match(
+        await onUnit(u, "python3 -m pip show magnum-capi-helm | sed -n 's/^Location: //p'"),
+        /^\/usr\/local\/lib\/magnum-system-python\/local\/lib\/python3\.[0-9]+\/dist-packages$/,
+      );
+      let ops: string[] = [];
+      const calls = await unitCalls(lab(), async () => {
+        ops = mutations((await engine.up(config)).ops);
+      });
+      assert.deepEqual([ops, calls.length], [[], 0], "a no-op up");
+      await engine.destroy();
+      await assertRolledBack(lab(), u, original);
+    });
+  });
+
+  describe(`a python3 older than magnum-capi-helm 1.4.0's floor (${driverPythonFloor("1.4.0")})`, () => {
+    const lab = quietLab({ units: [{ preinstalledDriver: "1.3.0", pythonVersionShown: "3.8.10" }] });
+    const refusal =
+      /pip install magnum-capi-helm==1\.4\.0 on magnum\/0: expected Python >= 3\.10 for magnum-capi-helm 1\.4\.0; saw Python 3\.8\.10\./;
+
+    it("refuses the install before the step changes anything on the unit", async () => {
+      const u = lab().units[0];
+      // Once the daemon serves, it writes nothing more than its status file in /run.
+      await waitFor("the conductor serving", () => readIfExists(u.statusFile));
+      const before = unitWrites(u);
+      const pid = await u.daemonPid();
+      await assert.rejects(
+        new PipPackageProvider().create({
+          transport: { kind: "juju", model: "openstack" },
+          unit: u.spec.unit,
+          package: "magnum-capi-helm",
+          version: "1.4.0",
+          indexUrl: lab().server.indexUrl(),
+          entryPointGroup: "magnum.drivers",
+          entryPointName: "k8s_capi_helm_v1",
+          rollbackVersion: "1.3.0",
+          destroyMode: "rollback",
+          pythonFloor: driverPythonFloor("1.4.0"),
+          rollbackPythonFloor: driverPythonFloor("1.3.0"),
+        }),
+        refusal,
+      );
+      assert.equal(unitWrites(u), before, "no file on the unit changed");
+      assert.equal(await u.daemonPid(), pid);
+    });
+
+    it("stops an up at the driver step with the same words, 1.3.0 still installed and the daemon not restarted", async () => {
+      const u = lab().units[0];
+      const pid = await u.daemonPid();
+      await assert.rejects(lab().engine().up(lab().config()), refusal);
+      assert.equal(await driverVersion(u), "1.3.0");
+      assert.equal(await u.daemonPid(), pid);
+    });
+  });
+});
