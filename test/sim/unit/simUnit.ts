@@ -16,6 +16,10 @@ export interface SimUnitSpec {
   preinstalledDriver?: "1.3.0" | "1.4.0";
   preinstalledHelm?: string;
   etcDefault?: string;
+  /** Whether the unit runs magnum-api beside the conductor, as charm units do (default true). */
+  api?: boolean;
+  /** A driver installed before the graft (k8s_fedora_coreos_v1's cluster type), so the API's cache fills. */
+  preGraftDriver?: boolean;
 }
 
 type User = "root" | "ubuntu" | "magnum";
@@ -139,6 +143,8 @@ export class SimUnit {
       SIM_DRIVER: spec.preinstalledDriver ?? "",
       SIM_HELM: spec.preinstalledHelm ?? "",
       SIM_ETC_DEFAULT_FILE: etcDefaultFile,
+      SIM_API: spec.api === false ? "0" : "1",
+      SIM_PRE_GRAFT_DRIVER: spec.preGraftDriver ? "1" : "0",
     };
     if (spec.preinstalledHelm && !spec.artifacts.helmTarballs[spec.preinstalledHelm]) {
       throw new Error(`SimUnit: no helm tarball for ${spec.preinstalledHelm}`);
