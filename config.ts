@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DESTROY_MODE, DestroyMode } from "./core/destroyMode";
+import { RESTART_API, RestartApi } from "./core/restartApi";
 import { API_KINDS, ApiResourceMap } from "./core/driverKinds";
 import { apiEndpoint, Kubeconfig, readKubeconfig, serverIs } from "./core/kubeconfig";
 import { isHttpUrl, PATTERNS, redactUrls } from "./core/shell";
@@ -48,6 +49,8 @@ export interface GraftConfig {
   readonly smokeTest: SmokeTest | undefined;
   readonly destroyMode: DestroyMode;
   readonly allowRemoveWithClusters: boolean;
+  /** Whether each unit's restart also restarts magnum-api (`auto`: when the unit runs it). */
+  readonly restartApi: RestartApi;
   /** What the conductors get: the admin kubeconfig as is, or a minted least-privilege account's. */
   readonly conductorCredential: "admin" | "scoped";
   readonly credentialNamespace: string;
@@ -263,6 +266,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
     destroyMode: str("destroyMode", "rollback", DESTROY_MODE.pattern, DESTROY_MODE.expected) as DestroyMode,
     allowRemoveWithClusters:
       str("allowRemoveWithClusters", "false", /^(true|false)$/, "true or false") === "true",
+    restartApi: str("restartApi", "auto", RESTART_API.pattern, RESTART_API.expected) as RestartApi,
     conductorCredential: str(
       "conductorCredential",
       "admin",

@@ -86,7 +86,7 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
 
   const preflight = new Preflight(
     `${name}-preflight`,
-    { unit, restartAfter: args.roll.previous?.restartAfterDestroy },
+    { unit, restartAfter: args.roll.previous?.restartAfterDestroy, restartApi: c.restartApi },
     child,
   );
   const access = new ConductorAccess(
@@ -146,6 +146,7 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
       triggers: [access.kubeconfigChangedAt, install.changedAt, ...config.changedAt],
       after: [config.ready],
       roll: { previous: args.roll.previous?.service.restart, later: args.roll.later },
+      restartApi: c.restartApi,
     },
     child,
   );

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { RestartApi } from "../core/restartApi";
 import { ServiceRestart } from "../providers/serviceRestart";
 import { MAGNUM } from "./magnum";
 import { targetOf, UnitSpec } from "./unitSpec";
@@ -10,6 +11,8 @@ export interface ConductorServiceArgs {
   readonly after: pulumi.Resource[];
   /** The rolling restart: the previous unit's restart, which must be done first, and the units after. */
   readonly roll: RollPlace;
+  /** Whether magnum-api restarts after the conductor, in the same step. */
+  readonly restartApi: RestartApi;
 }
 
 /** A unit's place in the rolling restart, in the order of `conductors`. */
@@ -72,6 +75,8 @@ function createConductorService(
       settleSeconds: MAGNUM.settleSeconds,
       destroyMode: args.unit.destroyMode,
       rollAfter: [...args.roll.later],
+      apiService: MAGNUM.apiService,
+      restartApi: args.restartApi,
     },
     // Explicit dependsOn, not an input: the order rolls the restarts without diffing any unit.
     { parent, dependsOn: [...args.after, ...(args.roll.previous ? [args.roll.previous] : [])] },

@@ -1,6 +1,11 @@
 // Where things live on a charm-managed Ubuntu conductor (docs/design.md#conductor-unit), in one place.
 export const MAGNUM = {
   service: "magnum-conductor",
+  /**
+   * The charm's other daemon on every unit (charm-magnum MAGNUM_SERVICES), run by the package's own
+   * init script, not under apache2: it caches the driver list per process, so it restarts after the conductor.
+   */
+  apiService: "magnum-api",
   initScript: "/etc/init.d/magnum-conductor",
   conf: "/etc/magnum/magnum.conf",
   confDir: "/etc/magnum/magnum.conf.d",

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { RestartApi } from "../core/restartApi";
 import { ServiceRestart } from "../providers/serviceRestart";
 import { MAGNUM } from "./magnum";
 import { targetOf, UnitSpec } from "./unitSpec";
@@ -7,6 +8,8 @@ export interface PreflightArgs {
   readonly unit: UnitSpec;
   /** The previous unit's restart-after-destroy: deleted after this unit's, so destroy restarts roll. */
   readonly restartAfter?: pulumi.Resource;
+  /** Whether magnum-api restarts after the conductor: after a rollback it must load the pinned driver too. */
+  readonly restartApi: RestartApi;
 }
 
 /**
@@ -37,6 +40,8 @@ function createRestartAfterDestroy(name: string, args: PreflightArgs, parent: pu
       driver: MAGNUM.driverName,
       settleSeconds: MAGNUM.settleSeconds,
       destroyMode: args.unit.destroyMode,
+      apiService: MAGNUM.apiService,
+      restartApi: args.restartApi,
     },
     { parent, dependsOn: args.restartAfter ? [args.restartAfter] : [] },
   );

@@ -95,6 +95,7 @@ describe("configuration", () => {
     ["smokeTest", '{"template": "t"}'],
     ["destroyMode", "wipe"],
     ["allowRemoveWithClusters", "yes"],
+    ["restartApi", "yes"],
     ["conductorCredential", "cluster-admin"],
     ["credentialNamespace", "kube-system"],
     ["credentialNamespace", "default"],
@@ -351,6 +352,14 @@ describe("configuration", () => {
   it("reads allowRemoveWithClusters as a boolean, false unless set", () => {
     assert.equal(load({}).allowRemoveWithClusters, false);
     assert.equal(load({ allowRemoveWithClusters: "true" }).allowRemoveWithClusters, true);
+  });
+
+  it("reads restartApi: auto unless set, or true or false", () => {
+    assert.equal(load({}).restartApi, "auto");
+    for (const v of ["auto", "true", "false"] as const) assert.equal(load({ restartApi: v }).restartApi, v);
+    assert.deepEqual(problemsOf({ restartApi: "yes" }), [
+      'magnum-capi-graft:restartApi: expected auto, true or false, got "yes"',
+    ]);
   });
 
   it("reads the scoped credential's settings", () => {

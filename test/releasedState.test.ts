@@ -4,6 +4,7 @@ import * as path from "path";
 import { MiniEngine, mutations, StateEntry } from "./harness/engine";
 import { assertGrafted, assertRemoved, onUnit } from "./sim/gates";
 import { quietLab, unitCalls } from "./sim/labSuite";
+import { apiPid } from "./sim/unit/api";
 
 // Users' stacks hold state written by the providers we released. Each fixture is what one release
 // wrote on a fresh one-unit graft: its serialized providers (the code a delete runs) and its outputs.
@@ -22,15 +23,15 @@ const load = (file: string): Released =>
 const isRetiredGate = (type: string) => type.endsWith(":RemoteCheck");
 
 /**
- * Each release, and what the first refresh by the current code adds after an update that only
- * recorded destroyMode: whether the graft keeps the drop-in's and helm's originals (recorded since
- * stop 15) and, before the kernel, the restart's owed mark and running driver version.
+ * Each release, and what the first refresh by the current code adds after an update that recorded
+ * destroyMode (and reran the restart, for the API it now restarts too): whether the graft keeps the
+ * drop-in's and helm's originals (recorded since stop 15).
  */
 const RELEASES: readonly [string, string, string[]][] = [
   [
     "before the remote-script kernel",
     "pre-kernel-providers.json",
-    ["magnum-0-access-helm", "magnum-0-config-drop-in", "magnum-0-service-restart"],
+    ["magnum-0-access-helm", "magnum-0-config-drop-in"],
   ],
   [
     "with the gates as resources of their own (stop 15)",
@@ -111,7 +112,7 @@ for (const [label, file, measuredSince] of RELEASES) {
       return [urn, entry];
     }
 
-    it("updates in place: the steps rerun their gates, the released gates go, nothing restarts", async () => {
+    it("updates in place: the steps rerun their gates, the released gates go, only the API restarts", async () => {
       const lab = running();
       const engine = lab.engine();
       const u = lab.units[0];
@@ -126,6 +127,7 @@ for (const [label, file, measuredSince] of RELEASES) {
         "the released code refreshes its own state unchanged",
       );
       const pid = await u.daemonPid();
+      const api = await apiPid(u);
       let ops: string[] = [];
       const calls = await unitCalls(lab, async () => {
         ops = mutations((await engine.up(lab.config())).ops);
@@ -135,18 +137,26 @@ for (const [label, file, measuredSince] of RELEASES) {
         [
           "magnum-0-access-kubeconfig:update",
           "magnum-0-install-driver:update",
+          // The releases never restarted magnum-api, which may still hold the pre-graft driver list.
+          "magnum-0-service-restart:update",
+          "magnum-0-preflight-restart-after-destroy:update",
           ...retired.map((n) => `${n}:delete`),
         ].sort(),
       );
       // helm runs no gate since the TCP gate joined the kubeconfig's step: its released state stands.
-      assert.equal(calls.length, 2, "one call per gated step, none for the released gates");
+      assert.equal(
+        calls.length,
+        3,
+        "one call per gated step and the API's restart, none for the released gates",
+      );
       const driver = [...engine.state.values()].find((e) => e.name === "magnum-0-install-driver");
       assert.deepEqual(
         [driver?.outputs.pythonFloor, driver?.outputs.rollbackPythonFloor],
         ["3.10", "3.6"],
         "the Python floors, which the release did not record, recorded in place",
       );
-      assert.equal(await u.daemonPid(), pid, "no restart");
+      assert.equal(await u.daemonPid(), pid, "no conductor restart");
+      assert.notEqual(await apiPid(u), api, "the API restarted");
       assert.deepEqual(await engine.refresh(), []);
       assert.deepEqual(mutations((await engine.up(lab.config())).ops), [], "then a no-op");
       await engine.destroy();

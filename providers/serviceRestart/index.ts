@@ -2,14 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { mustMatch, PATTERNS } from "../../core/shell";
 import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
 import { Connect, defaultConnect, need } from "../remote";
-import { applyScript, measureScript, rollbackScript, START_TIMEOUT_SECONDS } from "./scripts";
+import { RESTART_API, RestartApi } from "../../core/restartApi";
+import { applyScript, measureScript, RESTART_TIMEOUT_SECONDS, rollbackScript } from "./scripts";
 import { RestartWhen, ServiceRestartInputs, ServiceRestartOutputs } from "./types";
 
 export { RestartWhen, ServiceRestartInputs, ServiceRestartOutputs } from "./types";
 
 const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs> = {
   replaceKeys: ["service", "when"],
-  applyKeys: ["triggers", "configDir", "driver", "settleSeconds"],
+  // The API's keys rerun the restart: on state of earlier releases, that restarts an API they left stale.
+  applyKeys: ["triggers", "configDir", "driver", "settleSeconds", "apiService", "restartApi"],
   recordKeys: ["destroyMode"],
   deleteBeforeReplace: false,
   tracksChanges: false,
@@ -21,6 +23,11 @@ const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs>
     if (!Number.isInteger(i.settleSeconds) || i.settleSeconds < 1)
       throw new Error("settleSeconds: expected >= 1");
     for (const u of i.rollAfter ?? []) mustMatch("rollAfter", u, PATTERNS.unit, "a unit name like magnum/0");
+    if (i.restartApi !== undefined)
+      mustMatch("restartApi", i.restartApi, RESTART_API.pattern, RESTART_API.expected);
+    const api = i.apiService ?? "";
+    if (api !== "" || i.restartApi === "true")
+      mustMatch("apiService", api, PATTERNS.serviceName, "a service name");
   },
   id: (i) => `${i.unit}:${i.service}:${i.when}`,
   drifted: (olds, news) => news.when === "apply" && olds.healthy !== "1",
@@ -30,7 +37,7 @@ const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs>
       : {
           step: `restart ${i.service}`,
           body: applyScript(i),
-          timeoutSeconds: START_TIMEOUT_SECONDS + 60,
+          timeoutSeconds: RESTART_TIMEOUT_SECONDS,
           note: rollNote(i),
         },
   measure: (p) =>
@@ -43,7 +50,7 @@ const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs>
       : {
           step: `restart ${p.service} after ${p.destroyMode}`,
           body: rollbackScript(p),
-          timeoutSeconds: START_TIMEOUT_SECONDS + 60,
+          timeoutSeconds: RESTART_TIMEOUT_SECONDS,
         },
   live: (r, step, unit) => ({
     healthy: need(r, "healthy", step, unit),
@@ -52,6 +59,8 @@ const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs>
     configDirLive: need(r, "config_dir", step, unit),
     owed: need(r, "owed", step, unit),
     runningVersion: r.running_version ?? "",
+    apiPid: r.api_pid ?? "",
+    apiOwed: r.api_owed ?? "",
   }),
 };
 
@@ -92,6 +101,9 @@ export interface ServiceRestartArgs extends UndoableArgs {
   readonly settleSeconds: pulumi.Input<number>;
   /** The units after this one in the rolling restart (not diffed: named only if this restart fails). */
   readonly rollAfter?: pulumi.Input<pulumi.Input<string>[]>;
+  /** The API daemon restarted after the service (magnum-api), and whether: see RestartApi. */
+  readonly apiService: pulumi.Input<string>;
+  readonly restartApi: pulumi.Input<RestartApi>;
 }
 
 export class ServiceRestart extends pulumi.dynamic.Resource {
@@ -100,6 +112,8 @@ export class ServiceRestart extends pulumi.dynamic.Resource {
   declare readonly pid: pulumi.Output<string>;
   declare readonly owed: pulumi.Output<string | undefined>;
   declare readonly runningVersion: pulumi.Output<string | undefined>;
+  declare readonly apiPid: pulumi.Output<string | undefined>;
+  declare readonly apiOwed: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ServiceRestartArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -113,6 +127,8 @@ export class ServiceRestart extends pulumi.dynamic.Resource {
         configDirLive: undefined,
         owed: undefined,
         runningVersion: undefined,
+        apiPid: undefined,
+        apiOwed: undefined,
       },
       opts,
       "magnum-capi-graft",

@@ -2,10 +2,13 @@ import { shq } from "../../core/shell";
 import { ServiceRestartInputs, ServiceRestartOutputs } from "./types";
 
 export const START_TIMEOUT_SECONDS = 120;
+/** A restart round trip: the service's wait, then the API's. */
+export const RESTART_TIMEOUT_SECONDS = 2 * START_TIMEOUT_SECONDS + 60;
 
 function common(i: ServiceRestartInputs, recordedVersion = ""): string {
   return `svc=${shq(i.service)}; cdir=${shq(i.configDir)}; drv=${shq(i.driver)}; settle=${i.settleSeconds}; recorded=${shq(recordedVersion)}
 pending=$STATE_DIR/restart-pending
+${apiFunctions(i)}
 live_args() { ps -ww -C "$svc" -o args= 2>/dev/null | head -n 1 || true; }
 has_config_dir() { case "$(live_args)" in *"--config-dir $cdir"* | *"--config-dir=$cdir"*) return 0 ;; esac; return 1; }
 installed_version() { python3 -c 'import sys, importlib.metadata as m; print(next((e.dist.version for e in m.entry_points(group="magnum.drivers", name=sys.argv[1]) if e.dist), ""))' "$drv" 2>/dev/null || true; }
@@ -39,8 +42,63 @@ measure() {
   elif systemctl is-active --quiet "$svc"; then emit owed 0; emit running_version "$(installed_version)"
   else emit owed 0; emit running_version ""
   fi
+  if api_present; then
+    if api_owed; then ok=0; emit api_owed 1; else emit api_owed 0; fi
+    systemctl is-active --quiet "$api_svc" || ok=0
+    emit api_pid "$(systemctl show "$api_svc" -p MainPID --value 2>/dev/null || true)"
+  else
+    [ "$api_mode" != true ] || ok=0
+    emit api_owed 0; emit api_pid ""
+  fi
   emit drivers "$d"; emit healthy $ok
   emit pid "$(systemctl show "$svc" -p MainPID --value 2>/dev/null || true)"
+}`;
+}
+
+/**
+ * magnum-api resolves every cluster's and template's driver through a list it builds once per process
+ * (magnum/drivers/common/driver.py, `Driver.definitions`), and imports the driver modules once: after a
+ * change to the drivers only a new process serves the new list and code. It restarts after the service,
+ * in the same round trip, so a rolling restart has at most one unit's API down at a time. The owed mark
+ * is its own: taken from the service's before that one is cleared, cleared only by a verified restart.
+ * A unit with no record of a verified API restart (grafted by an earlier release) owes one.
+ */
+function apiFunctions(i: ServiceRestartInputs): string {
+  return `api_svc=${shq(i.apiService ?? "")}; api_mode=${shq(i.restartApi ?? "false")}
+api_pending=$STATE_DIR/api-restart-pending; api_done=$STATE_DIR/api-restarted
+api_load_state() { systemctl show "$api_svc" -p LoadState --value 2>/dev/null || true; }
+# Installed (a unit file systemd knows, not masked): the charm runs magnum-api beside the conductor.
+api_present() { [ -n "$api_svc" ] && [ "$api_mode" != false ] && [ "$(api_load_state)" = loaded ]; }
+api_owed() { [ -e "$pending" ] || [ -e "$api_pending" ] || [ ! -e "$api_done" ]; }
+# Before anything that clears the service's mark: the API owes the same restart.
+api_take_mark() { if [ -e "$pending" ] && api_present; then : > "$api_pending"; fi; }
+api_listening() { ss -Hltnp 2>/dev/null | grep -q "pid=$1,"; }
+# Done when a NEW main pid is active and listening: the API binds its port only after loading the drivers.
+restart_api() {
+  local old st pid start=$SECONDS
+  old=$(systemctl show "$api_svc" -p MainPID --value 2>/dev/null || true)
+  say "restarting $api_svc"
+  systemctl restart "$api_svc"
+  while :; do
+    st=$(systemctl is-active "$api_svc" 2>/dev/null || true)
+    pid=$(systemctl show "$api_svc" -p MainPID --value 2>/dev/null || true)
+    if [ "$st" = active ] && [ -n "$pid" ] && [ "$pid" != 0 ] && [ "$pid" != "$old" ] && api_listening "$pid"; then break; fi
+    if [ "$st" = failed ] || { [ "$st" = inactive ] && [ $((SECONDS - start)) -gt 5 ]; }; then
+      gate "$api_svc active after the restart" "$st; see /var/log/magnum/ and systemctl status $api_svc"
+    fi
+    [ $((SECONDS - start)) -lt ${START_TIMEOUT_SECONDS} ] || gate "$api_svc active with a new main pid that listens, ${START_TIMEOUT_SECONDS}s after the restart" "\${st:-unknown}, main pid \${pid:-none} (before: \${old:-none})"
+    sleep 1
+  done
+  rm -f -- "$api_pending"; : > "$api_done"
+  emit api_restarted 1
+}
+# After the service's restart: restart the API when owed (or down), never when it is left alone.
+api_after_service() {
+  if api_present; then
+    if api_owed || ! systemctl is-active --quiet "$api_svc"; then restart_api; else emit api_restarted 0; fi
+  else
+    emit api_restarted 0
+  fi
 }`;
 }
 
@@ -50,6 +108,11 @@ export function measureScript(p: ServiceRestartOutputs): string {
 
 export function applyScript(i: ServiceRestartInputs): string {
   return `${common(i)}
+# restartApi true: the unit must run the API; checked before anything restarts.
+if [ "$api_mode" = true ] && ! api_present; then
+  gate "$api_svc installed on the unit (restartApi true)" "LoadState $(api_load_state)"
+fi
+api_take_mark
 # list-drivers reads the installed packages and the config on disk, which the restart does not change: it
 # runs while the daemon settles, so a rolling restart does not wait for it after the settle.
 listed=$(mktemp); trap 'rm -f -- "$listed"' EXIT
@@ -68,11 +131,13 @@ wait "$lister" || true
 d=$(cat -- "$listed")
 case ",$d," in *",$drv,"*) ;; *) gate "magnum-driver-manage list-drivers listing $drv" "[\${d}]" ;; esac
 rm -f -- "$pending"
+api_after_service
 measure "$d"`;
 }
 
 export function rollbackScript(p: ServiceRestartOutputs): string {
   return `${common(p)}
+api_take_mark
 if [ -e "$pending" ] || ! systemctl is-active --quiet "$svc"; then
   say "restarting $svc after the "${shq(p.destroyMode)}
   systemctl restart "$svc"
@@ -86,5 +151,7 @@ ${
 fi`
     : ""
 }
-rm -f -- "$pending"`;
+rm -f -- "$pending"
+# A destroy always completes: restartApi true does not stop it on a unit without the API.
+api_after_service`;
 }

@@ -1,4 +1,5 @@
 import { DestroyMode } from "../../core/destroyMode";
+import { RestartApi } from "../../core/restartApi";
 import { Target } from "../remote";
 
 /**
@@ -22,6 +23,12 @@ export interface ServiceRestartInputs extends Target {
    * Never diffed, so a change of `conductors` gives this unit no diff.
    */
   readonly rollAfter?: string[];
+  /**
+   * The API daemon restarted after the service, so that it loads the driver list anew (magnum-api
+   * caches it per process); "" or absent (state of earlier releases) = none.
+   */
+  readonly apiService?: string;
+  readonly restartApi?: RestartApi;
 }
 
 export interface ServiceRestartOutputs extends ServiceRestartInputs {
@@ -34,4 +41,8 @@ export interface ServiceRestartOutputs extends ServiceRestartInputs {
   readonly owed?: string;
   /** The driver version the running daemon loaded: the installed one once no restart is owed. */
   readonly runningVersion?: string;
+  /** The API daemon's main pid at the last look; "" when the unit runs none or it is left alone. */
+  readonly apiPid?: string;
+  /** "1" while the API daemon still runs what it loaded before the last change. */
+  readonly apiOwed?: string;
 }

@@ -36,6 +36,8 @@ const apply: ServiceRestartInputs = {
   driver: "k8s_capi_helm_v1",
   settleSeconds: 5,
   destroyMode: "rollback",
+  apiService: "magnum-api",
+  restartApi: "auto",
 };
 const destroy: ServiceRestartInputs = { ...apply, when: "destroy" };
 const healthy = {
@@ -45,6 +47,8 @@ const healthy = {
   configDirLive: "1",
   owed: "0",
   runningVersion: "1.4.0",
+  apiPid: "4343",
+  apiOwed: "0",
 };
 const applied: ServiceRestartOutputs = { ...apply, ...healthy };
 const waiting: ServiceRestartOutputs = { ...destroy, healthy: "1", pid: "", drivers: "", configDirLive: "" };
@@ -56,6 +60,9 @@ const liveReply = ok({
   healthy: "1",
   owed: "0",
   running_version: "1.4.0",
+  api_pid: "4343",
+  api_owed: "0",
+  api_restarted: "1",
 });
 
 const deleteScript = (destroyMode: "rollback" | "remove") =>
@@ -77,7 +84,17 @@ describe("ServiceRestartProvider", () => {
       ["settleSeconds", 0],
       ["settleSeconds", 1.5],
       ["rollAfter", ["magnum/1", "magnum/2 $(reboot)"]],
+      ["restartApi", "yes"],
+      ["apiService", "magnum-api; reboot"],
     ]);
+
+    it("requires the API's service name with restartApi true", async () => {
+      const r = await p.check(apply, { ...apply, apiService: "", restartApi: "true" });
+      assert.match(r.failures?.[0].reason ?? "", /apiService: expected a service name/);
+      assert.deepEqual(await p.check(apply, { ...apply, apiService: "", restartApi: "auto" }), {
+        inputs: { ...apply, apiService: "", restartApi: "auto" },
+      });
+    });
   });
 
   describe("diff", () => {
@@ -94,7 +111,14 @@ describe("ServiceRestartProvider", () => {
       ["driver", "other"],
       ["settleSeconds", 10],
       ["destroyMode", "remove"],
+      ["restartApi", "false"],
+      ["apiService", "magnum-api-wsgi"],
     ]);
+
+    it("reruns the restart on state of earlier releases, which had no API to restart", async () => {
+      const { apiService: _s, restartApi: _r, apiPid: _p, apiOwed: _o, ...released } = applied;
+      assert.deepEqual(await p.diff("id", released, apply), { changes: true, replaces: [] });
+    });
 
     itReplaces(p, applied, apply, [
       ["unit", "magnum/1"],
@@ -123,7 +147,7 @@ describe("ServiceRestartProvider", () => {
       const r = await new ServiceRestartProvider(t.connect).create(apply);
       assert.equal(t.calls.length, 1);
       assert.equal(t.calls[0].opts.stdin, undefined);
-      assert.equal(t.calls[0].opts.timeoutMs, 180_000);
+      assert.equal(t.calls[0].opts.timeoutMs, 300_000, "the conductor's wait, then the API's");
       assert.equal(r.id, `${UNIT}:magnum-conductor:apply`);
       assert.deepEqual(r.outs, applied);
     });
@@ -212,6 +236,8 @@ describe("ServiceRestartProvider", () => {
         configDirLive: "0",
         owed: "1",
         runningVersion: "1.4.0",
+        apiPid: "",
+        apiOwed: "",
       });
     });
 
@@ -245,23 +271,43 @@ describe("ServiceRestartProvider", () => {
     );
   });
 
-  describe("the apply script, run here against a fake systemd", () => {
+  describe("the scripts, run here against a fake systemd", () => {
     const tmp = tempDirPerTest();
+    const log = () => join(tmp(), "systemctl.log");
 
     function fake(name: string, body: string): void {
       writeFileSync(join(tmp(), name), `#!/bin/bash\n${body}\n`);
       chmodSync(join(tmp(), name), 0o755);
     }
 
-    it("restarts once when a restart is owed, waits for it to settle and reports the drivers", async () => {
-      const log = join(tmp(), "systemctl.log");
+    /**
+     * A systemd of two services: each restart gives a service the next pid; `<svc>.absent` makes it
+     * unknown, `<svc>.failed` failed. The API's pid listens (ss).
+     */
+    function fakeUnit(): void {
+      const d = tmp();
+      writeFileSync(join(d, "magnum-conductor.pid"), "4241");
+      writeFileSync(join(d, "magnum-api.pid"), "4342");
       fake(
         "systemctl",
-        `echo "$*" >> ${log}
+        `echo "$*" >> ${log()}
+d=${d}
 case "$1" in
-  is-active) [ "$2" = --quiet ] || echo active ;;
-  show) echo 4242 ;;
+  is-active)
+    svc=$2; [ "$2" = --quiet ] && svc=$3
+    if [ -e "$d/$svc.failed" ]; then [ "$2" = --quiet ] || echo failed; exit 3; fi
+    [ "$2" = --quiet ] || echo active ;;
+  show)
+    case "$4" in
+      MainPID) cat "$d/$2.pid" ;;
+      LoadState) if [ -e "$d/$2.absent" ]; then echo not-found; else echo loaded; fi ;;
+    esac ;;
+  restart) echo $(( $(cat "$d/$2.pid") + 1 )) > "$d/$2.pid" ;;
 esac`,
+      );
+      fake(
+        "ss",
+        `echo "LISTEN 0 128 10.0.0.1:9501 0.0.0.0:* users:((\"magnum-api\",pid=$(cat ${d}/magnum-api.pid),fd=3))"`,
       );
       fake("ps", `echo "/usr/bin/python3 /usr/bin/magnum-conductor --config-dir /etc/magnum/magnum.conf.d"`);
       fake(
@@ -276,18 +322,102 @@ esac`,
 EOF`,
       );
       fake("python3", `echo 1.4.0`);
-      writeFileSync(join(tmp(), "restart-pending"), "");
+    }
+
+    const restarts = () =>
+      readFileSync(log(), "utf8")
+        .split("\n")
+        .filter((c) => c.startsWith("restart"));
+    const marks = () =>
+      ["restart-pending", "api-restart-pending", "api-restarted"].filter((m) => existsSync(join(tmp(), m)));
+
+    async function runApply(i: ServiceRestartInputs = apply) {
       const t = new FakeTransport(() => liveReply);
-      await new ServiceRestartProvider(t.connect).create({ ...apply, settleSeconds: 1 });
-      const r = runLocally(scriptOf(t.calls[0]), tmp());
+      await new ServiceRestartProvider(t.connect).create({ ...i, settleSeconds: 1 });
+      return runLocally(scriptOf(t.calls[0]), tmp());
+    }
+
+    it("restarts the conductor, then the API, when a restart is owed, and reports both", async () => {
+      fakeUnit();
+      writeFileSync(join(tmp(), "restart-pending"), "");
+      const r = await runApply();
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(parseResults(r.stdout), parseResults(liveReply.stdout));
-      assert.equal(existsSync(join(tmp(), "restart-pending")), false);
-      const calls = readFileSync(log, "utf8").split("\n");
-      assert.deepEqual(
-        calls.filter((c) => c.startsWith("restart")),
-        ["restart magnum-conductor"],
-      );
+      assert.deepEqual(restarts(), ["restart magnum-conductor", "restart magnum-api"]);
+      assert.deepEqual(marks(), ["api-restarted"]);
+    });
+
+    it("restarts only the API when the conductor's restart is done and the API's is still owed", async () => {
+      fakeUnit();
+      writeFileSync(join(tmp(), "api-restart-pending"), "");
+      writeFileSync(join(tmp(), "api-restarted"), "");
+      const r = await runApply();
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(restarts(), ["restart magnum-api"]);
+      assert.equal(parseResults(r.stdout).api_pid, "4343");
+      assert.deepEqual(marks(), ["api-restarted"]);
+    });
+
+    it("restarts the API once on a unit grafted before (no record of a verified API restart)", async () => {
+      fakeUnit();
+      assert.equal((await runApply()).code, 0);
+      assert.equal((await runApply()).code, 0);
+      assert.deepEqual(restarts(), ["restart magnum-api"]);
+    });
+
+    it("leaves the API alone with restartApi false", async () => {
+      fakeUnit();
+      writeFileSync(join(tmp(), "restart-pending"), "");
+      const r = await runApply({ ...apply, restartApi: "false" });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(restarts(), ["restart magnum-conductor"]);
+      assert.deepEqual([parseResults(r.stdout).api_pid, parseResults(r.stdout).healthy], ["", "1"]);
+      assert.deepEqual(marks(), []);
+    });
+
+    it("restarts no API on a unit that runs none (auto)", async () => {
+      fakeUnit();
+      writeFileSync(join(tmp(), "magnum-api.absent"), "");
+      writeFileSync(join(tmp(), "restart-pending"), "");
+      const r = await runApply();
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(restarts(), ["restart magnum-conductor"]);
+      assert.equal(parseResults(r.stdout).healthy, "1");
+    });
+
+    it("with restartApi true, fails on a unit that runs no API before anything restarts", async () => {
+      fakeUnit();
+      writeFileSync(join(tmp(), "magnum-api.absent"), "");
+      writeFileSync(join(tmp(), "restart-pending"), "");
+      const r = await runApply({ ...apply, restartApi: "true" });
+      assert.equal(r.code, 3);
+      assert.deepEqual(parseResults(r.stdout), {
+        "fail.expected": "magnum-api installed on the unit (restartApi true)",
+        "fail.seen": "LoadState not-found",
+      });
+      assert.deepEqual(restarts(), []);
+      assert.deepEqual(marks(), ["restart-pending"]);
+    });
+
+    it("fails when the API does not come back, and keeps its restart owed", async () => {
+      fakeUnit();
+      writeFileSync(join(tmp(), "magnum-api.failed"), "");
+      writeFileSync(join(tmp(), "restart-pending"), "");
+      const r = await runApply();
+      assert.equal(r.code, 3);
+      assert.equal(parseResults(r.stdout)["fail.expected"], "magnum-api active after the restart");
+      assert.match(parseResults(r.stdout)["fail.seen"], /^failed; see /);
+      assert.deepEqual(marks(), ["api-restart-pending"]);
+    });
+
+    it("restarts the conductor, then the API, after a rollback", async () => {
+      fakeUnit();
+      writeFileSync(join(tmp(), "restart-pending"), "");
+      writeFileSync(join(tmp(), "api-restarted"), "");
+      const r = runLocally(await deleteScript("rollback"), tmp());
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(restarts(), ["restart magnum-conductor", "restart magnum-api"]);
+      assert.deepEqual(marks(), ["api-restarted"]);
     });
   });
 });

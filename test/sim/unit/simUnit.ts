@@ -26,6 +26,10 @@ export interface SimUnitSpec {
    * older than a driver's floor, so an old unit is its python3 behind a shim that answers --version.
    */
   pythonVersionShown?: string;
+  /** Whether the unit runs magnum-api beside the conductor, as charm units do (default true). */
+  api?: boolean;
+  /** A driver installed before the graft (k8s_fedora_coreos_v1's cluster type), so the API's cache fills. */
+  preGraftDriver?: boolean;
 }
 
 type User = "root" | "ubuntu" | "magnum";
@@ -151,6 +155,8 @@ export class SimUnit {
       SIM_ETC_DEFAULT_FILE: etcDefaultFile,
       SIM_PYTHON: spec.python ?? "venv",
       SIM_PYTHON_SHOWN: spec.pythonVersionShown ?? "",
+      SIM_API: spec.api === false ? "0" : "1",
+      SIM_PRE_GRAFT_DRIVER: spec.preGraftDriver ? "1" : "0",
     };
     if (spec.preinstalledHelm && !spec.artifacts.helmTarballs[spec.preinstalledHelm]) {
       throw new Error(`SimUnit: no helm tarball for ${spec.preinstalledHelm}`);

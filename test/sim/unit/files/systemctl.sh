@@ -80,6 +80,7 @@ show() {
 		MainPID) v=0; [ "$(state_of "$u")" = active ] && v=$(main_pid "$u") ;;
 		ActiveState) v=$(state_of "$u") ;;
 		Type) v=simple ;;
+		LoadState) v=not-found; [ -x "/etc/init.d/$u" ] && v=loaded ;;
 		ExecStart) v="{ path=/etc/init.d/$u ; argv[]=/etc/init.d/$u systemd-start ; }" ;;
 		*) v= ;;
 		esac

@@ -136,8 +136,12 @@ if [ -n "$SIM_HELM" ]; then
 	rm -rf /tmp/linux-amd64
 fi
 
+# magnum-api (and a pre-graft driver) per SIM_API and SIM_PRE_GRAFT_DRIVER.
+. "$SIM_FILES/magnum-api-setup.sh"
+
 # The host /tmp (which may hold the artifacts and this unit's work dir) disappears from view last.
 mkdir -p "$SIM_WORK/tmp"
 mount --bind "$SIM_WORK/tmp" /tmp
 chmod 1777 /tmp
 /usr/local/bin/systemctl start magnum-conductor
+[ ! -x /etc/init.d/magnum-api ] || /usr/local/bin/systemctl start magnum-api
