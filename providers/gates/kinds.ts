@@ -1,6 +1,6 @@
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "../../core/shell";
 import { AUTH_PROBE } from "./authProbe";
-import { chartIndexScript, validateChartIndex } from "./chartIndex";
+import { chartIndexScript, chartIndexStep, validateChartIndex } from "./chartIndex";
 import { GateSpec } from "./types";
 
 /** What one kind of gate is: its step name, its own validation and its script. */
@@ -134,7 +134,7 @@ ${c.allNamespaces === false ? projectReleases(c.namespaces ?? []) : allReleases(
     },
   },
   chartIndex: {
-    step: (c) => `chart index check (${c.chart} ${c.version})`,
+    step: chartIndexStep,
     validate: validateChartIndex,
     script: chartIndexScript,
   },
