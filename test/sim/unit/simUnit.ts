@@ -16,6 +16,8 @@ export interface SimUnitSpec {
   preinstalledDriver?: "1.3.0" | "1.4.0";
   preinstalledHelm?: string;
   etcDefault?: string;
+  /** magnum.conf's [keystone_authtoken] www_authenticate_uri; loopback only (the preflight reaches it). */
+  identityUri?: string;
 }
 
 type User = "root" | "ubuntu" | "magnum";
@@ -139,6 +141,7 @@ export class SimUnit {
       SIM_DRIVER: spec.preinstalledDriver ?? "",
       SIM_HELM: spec.preinstalledHelm ?? "",
       SIM_ETC_DEFAULT_FILE: etcDefaultFile,
+      SIM_IDENTITY_URI: spec.identityUri ?? "",
     };
     if (spec.preinstalledHelm && !spec.artifacts.helmTarballs[spec.preinstalledHelm]) {
       throw new Error(`SimUnit: no helm tarball for ${spec.preinstalledHelm}`);
