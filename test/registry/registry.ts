@@ -7,7 +7,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { killGroup } from "../../providers/transport/juju";
-import { makePki } from "../kube/apiserver";
+import { freePort, makePki } from "../kube/apiserver";
 import { waitGone } from "../sim/unit/processes";
 import { removeDir, tempDir, waitFor } from "../sim/unit/testSupport";
 
@@ -32,17 +32,6 @@ export function registryBinary(): string {
   );
   if (!bin) throw new Error(`registry fixture: missing ${name} (run toolchain/registry/build.sh)`);
   return bin;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
