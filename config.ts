@@ -6,6 +6,8 @@ import { RESTART_API, RestartApi } from "./core/restartApi";
 import { API_KINDS, ApiResourceMap } from "./core/driverKinds";
 import { apiEndpoint, Kubeconfig, readKubeconfig, serverIs } from "./core/kubeconfig";
 import { isHttpUrl, PATTERNS, redactUrls } from "./core/shell";
+import { CHART_VERSION, OCI_CHART } from "./providers/gates/chartIndex";
+import { CHART_NAME, parseOciChartRef } from "./providers/gates/chartRegistry";
 import { TransportSettings } from "./core/transportSpec";
 
 export interface Conductor {
@@ -204,6 +206,7 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
   );
   const kubeconfig = kubeconfigFile(kubeconfigPath, apiServer, p);
   const helmVersion = str("helmVersion", "v3.17.3", PATTERNS.helmVersion, "a helm version like v3.17.3");
+  const { chartRepo, chartName } = chartSource(raw, check);
 
   const cfg: GraftConfig = {
     jujuModel,
@@ -230,14 +233,9 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
       HTTP_URL,
     ),
     helmTarballSha256: optStr("helmTarballSha256", PATTERNS.sha256, "64 lowercase hex digits"),
-    chartRepo: str("chartRepo", "https://azimuth-cloud.github.io/capi-helm-charts", isHttpUrl, HTTP_URL),
-    chartName: str("chartName", "openstack-cluster", /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "a chart name"),
-    chartVersion: str(
-      "chartVersion",
-      "0.25.1",
-      /^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/,
-      "a chart version like 0.25.1",
-    ),
+    chartRepo,
+    chartName,
+    chartVersion: str("chartVersion", "0.25.1", CHART_VERSION, "a chart version like 0.25.1"),
     apiResources: apiResources(raw("apiResources"), p),
     expectedHelmReleases: stringList(
       "expectedHelmReleases",
@@ -298,6 +296,42 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
   if (kubeconfig.read && apiServer) kubeconfigFor(cfg.conductorCredential, kubeconfig.read, apiServer, p);
   if (p.list.length > 0) throw new ConfigError(p.list);
   return cfg;
+}
+
+/**
+ * The driver's (helm_chart_repo, helm_chart_name) pair: an http(s) repo and a chart name, or, as the
+ * driver takes an OCI chart, an empty repo and `oci://host[:port]/path/chart` (it passes helm
+ * --repo whenever the repo is set, so the empty repo is required, not implied).
+ */
+function chartSource(
+  raw: RawConfig,
+  check: (key: string, v: string | undefined, ok: (v: string) => boolean, expected: string) => string,
+): { chartRepo: string; chartName: string } {
+  const chartName = check(
+    "chartName",
+    raw("chartName") ?? "openstack-cluster",
+    (v) => CHART_NAME.test(v) || parseOciChartRef(v) !== undefined,
+    `a chart name, or ${OCI_CHART}`,
+  );
+  const repo = raw("chartRepo") ?? "https://azimuth-cloud.github.io/capi-helm-charts";
+  if (chartName.startsWith("oci://")) {
+    const chartRepo = check(
+      "chartRepo",
+      repo,
+      (v) => v === "",
+      '"" when chartName is an oci:// reference (the driver passes helm --repo whenever helm_chart_repo is set)',
+    );
+    return { chartRepo, chartName };
+  }
+  const chartRepo = check(
+    "chartRepo",
+    repo,
+    isHttpUrl,
+    repo.startsWith("oci://")
+      ? `${HTTP_URL}; for an OCI registry set chartName to oci://host[:port]/path/<chart> and chartRepo to ""`
+      : HTTP_URL,
+  );
+  return { chartRepo, chartName };
 }
 
 function expandHome(p: string, home: string): string {

@@ -83,8 +83,8 @@ export interface CompatibilityArgs {
 
 /**
  * The gate before any unit changes: controller versions within what the chart was tested with. The
- * chart's half (the version in the repo's index as each conductor fetches it) runs on every unit
- * inside its first step. `ready` carries the versions.
+ * chart's half (the version in the repo's index, or among an OCI registry's tags, as each conductor
+ * fetches it) runs on every unit inside its first step. `ready` carries the versions.
  */
 export class Compatibility extends pulumi.ComponentResource {
   /** "ready" once the versions hold; every unit's gates wait on it. */

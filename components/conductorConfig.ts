@@ -4,7 +4,7 @@ import { RemoteFile } from "../providers/remoteFile";
 import { MAGNUM } from "./magnum";
 import { targetOf, UnitSpec } from "./unitSpec";
 
-/** The Helm chart the driver deploys clusters from. */
+/** The Helm chart the driver deploys clusters from: chartRepo "" with an oci:// chartName. */
 export interface ChartSpec {
   readonly chartRepo: string;
   readonly chartName: string;
@@ -19,12 +19,15 @@ export interface ConductorConfigArgs {
   readonly after: pulumi.Resource[];
 }
 
-/** The `[capi_helm]` keys of the runbook, with api_resources written explicitly. */
+/**
+ * The `[capi_helm]` keys of the runbook, with api_resources written explicitly. An OCI chart's empty
+ * helm_chart_repo is written, not left out: the driver's default repo would make it pass --repo.
+ */
 export function dropInContent(a: ChartSpec, apiResources: string): string {
   return [
     "[capi_helm]",
     `kubeconfig_file = ${MAGNUM.kubeconfig}`,
-    `helm_chart_repo = ${a.chartRepo}`,
+    a.chartRepo === "" ? "helm_chart_repo =" : `helm_chart_repo = ${a.chartRepo}`,
     `helm_chart_name = ${a.chartName}`,
     `default_helm_chart_version = ${a.chartVersion}`,
     `api_resources = ${apiResources}`,

@@ -136,6 +136,86 @@ describe("configuration", () => {
     });
   }
 
+  describe("an OCI chart (helm_chart_name oci://..., helm_chart_repo empty, as the driver takes it)", () => {
+    for (const ref of [
+      "oci://registry.example:5000/capi/openstack-cluster",
+      "oci://10.12.4.20/openstack-cluster",
+      "oci://Registry-1.example.org/a.b/c__d/e-f/openstack-cluster",
+    ]) {
+      it(`accepts ${ref} with chartRepo ""`, () => {
+        const c = load({ chartName: ref, chartRepo: "" });
+        assert.equal(c.chartName, ref);
+        assert.equal(c.chartRepo, "");
+      });
+    }
+
+    for (const ref of [
+      "oci://registry.example",
+      "oci://registry.example/",
+      "oci://registry.example/capi/",
+      "oci://registry.example/capi//openstack-cluster",
+      "oci://registry.example/Capi/openstack-cluster",
+      "oci://registry.example/capi/open_stack",
+      "oci://registry.example/openstack-cluster:0.25.1",
+      "oci://registry.example/openstack-cluster@sha256:abc",
+      "oci://registry.example:0/openstack-cluster",
+      "oci://registry.example:070/openstack-cluster",
+      "oci://registry.example:65536/openstack-cluster",
+      "oci://-registry.example/openstack-cluster",
+      "oci://[::1]:5000/openstack-cluster",
+      "oci://registry.example/openstack-cluster?x=1",
+      "oci://registry.example/openstack-cluster;reboot",
+      "oci://registry.example/$(reboot)/openstack-cluster",
+      "oci://registry.example/open stack",
+      "oci:///openstack-cluster",
+      "https://registry.example/openstack-cluster",
+    ]) {
+      it(`rejects chartName ${ref}, and only it`, () => {
+        const problems = problemsOf({ chartName: ref, chartRepo: "" });
+        assert.equal(problems.length, ref.startsWith("oci://") ? 1 : 2, problems.join("\n"));
+        assert.match(
+          problems[0],
+          /^magnum-capi-graft:chartName: expected a chart name, or an OCI reference oci:\/\/host\[:port\]\/path\/chart/,
+        );
+      });
+    }
+
+    it("rejects credentials in the reference without echoing them", () => {
+      const problems = problemsOf({
+        chartName: "oci://ci:s3cr3t-T0ken@registry.example/openstack-cluster",
+        chartRepo: "",
+      });
+      assert.equal(problems.length, 1);
+      assert.match(
+        problems[0],
+        /^magnum-capi-graft:chartName: expected .*got "oci:\/\/\*\*\*@registry\.example\/openstack-cluster"$/,
+      );
+      assert.doesNotMatch(problems[0], /s3cr3t/);
+    });
+
+    it('requires chartRepo to be set to "" explicitly: the driver would pass its default as --repo', () => {
+      assert.deepEqual(problemsOf({ chartName: "oci://registry.example/capi/openstack-cluster" }), [
+        'magnum-capi-graft:chartRepo: expected "" when chartName is an oci:// reference (the driver passes helm --repo ' +
+          'whenever helm_chart_repo is set), got "https://azimuth-cloud.github.io/capi-helm-charts"',
+      ]);
+    });
+
+    it("points an oci:// chartRepo at chartName", () => {
+      const [p] = problemsOf({ chartRepo: "oci://registry.example/capi" });
+      assert.match(
+        p,
+        /^magnum-capi-graft:chartRepo: expected .*; for an OCI registry set chartName to oci:\/\/host\[:port\]\/path\/<chart> and chartRepo to ""/,
+      );
+    });
+
+    it("still requires an http(s) chartRepo for a chart name", () => {
+      assert.match(
+        problemsOf({ chartRepo: "" })[0],
+        /^magnum-capi-graft:chartRepo: expected an http\(s\) URL/,
+      );
+    });
+  });
+
   it("rejects a kubeconfig whose server is not mgmtApiHost:mgmtApiPort, without echoing its content", () => {
     assert.deepEqual(problemsOf({ mgmtApiHost: "10.0.0.1" }), [
       "magnum-capi-graft:mgmtKubeconfigPath: expected a kubeconfig whose current context's server is " +

@@ -1,19 +1,42 @@
 import { ChartIndexCheck } from "./types";
+import { CHART_NAME, chartRegistryScript, parseOciChartRef } from "./chartRegistry";
 import { isHttpUrl, mustMatch, redactUrls, shq } from "../../core/shell";
 
-// The chart half of the compatibility gate: the configured chart version must be in the repo's
-// index.yaml as a conductor sees it (the conductors fetch the chart from there after the restart).
+// The chart half of the compatibility gate: the configured chart version must be where the driver
+// fetches it from, as a conductor sees it (the conductors fetch the chart after the restart): in
+// the repo's index.yaml, or, for `oci://` with no repo (the driver then passes no --repo), among
+// the registry's tags.
+
+export const CHART_VERSION = /^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/;
+
+export const OCI_CHART =
+  "an OCI reference oci://host[:port]/path/chart (lowercase path, no credentials, no tag)";
 
 export function validateChartIndex(c: ChartIndexCheck): void {
-  if (!isHttpUrl(c.repo))
-    throw new Error(`chart repo: expected http(s) without credentials, got ${redactUrls(c.repo)}`);
-  mustMatch("chart", c.chart, /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "a chart name");
-  mustMatch(
-    "chart version",
-    c.version,
-    /^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/,
-    "a version like 0.25.1",
-  );
+  if (c.repo === "") {
+    if (!parseOciChartRef(c.chart))
+      throw new Error(
+        `chart: expected ${OCI_CHART} when the repo is empty, got ${redactUrls(JSON.stringify(c.chart))}`,
+      );
+  } else {
+    if (!isHttpUrl(c.repo))
+      throw new Error(`chart repo: expected http(s) without credentials, got ${redactUrls(c.repo)}`);
+    mustMatch("chart", c.chart, CHART_NAME, "a chart name");
+  }
+  mustMatch("chart version", c.version, CHART_VERSION, "a version like 0.25.1");
+}
+
+/** The gate's step name: what is checked, and where. */
+export function chartIndexStep(c: ChartIndexCheck): string {
+  const oci = c.repo === "" ? parseOciChartRef(c.chart) : undefined;
+  return oci
+    ? `chart registry check (${oci.chart} ${c.version})`
+    : `chart index check (${c.chart} ${c.version})`;
+}
+
+export function chartIndexScript(c: ChartIndexCheck): string {
+  const oci = c.repo === "" ? parseOciChartRef(c.chart) : undefined;
+  return oci ? chartRegistryScript(oci, c.chart, c.version) : repoIndexScript(c);
 }
 
 /**
@@ -21,7 +44,7 @@ export function validateChartIndex(c: ChartIndexCheck): void {
  * two spaces under `entries`, each version's keys at four (`  - version:` when it comes first);
  * deeper `version:` lines belong to dependencies.
  */
-export function chartIndexScript(c: ChartIndexCheck): string {
+function repoIndexScript(c: ChartIndexCheck): string {
   return String.raw`repo=${shq(c.repo)}; chart=${shq(c.chart)}; want=${shq(c.version)}
 url="${"$"}{repo%/}/index.yaml"
 idx=$(mktemp); trap 'rm -f -- "$idx"' EXIT

@@ -1,6 +1,7 @@
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "../../core/shell";
 import { AUTH_PROBE } from "./authProbe";
-import { chartIndexScript, validateChartIndex } from "./chartIndex";
+import { chartIndexScript, chartIndexStep, validateChartIndex } from "./chartIndex";
+import { IDENTITY_CA } from "./identityCa";
 import { GateSpec } from "./types";
 
 /** What one kind of gate is: its step name, its own validation and its script. */
@@ -10,7 +11,7 @@ export interface GateKind<C extends GateSpec> {
   script(c: C): string;
 }
 
-/** Prints which form each [trust] key takes and whether the password is set; never a value. */
+/** Reads which form each [trust] key takes and whether the password is set (never a value) into $dom $adm. */
 const TRUST = String.raw`conf=$1
 [ -f "$conf" ] || gate "$conf on the unit" "no such file"
 read -r dom adm pw < <(awk '
@@ -27,8 +28,7 @@ read -r dom adm pw < <(awk '
   }' "$conf")
 [ "$dom" != - ] || gate "[trust] trustee_domain_id or trustee_domain_name in $conf" "neither is set"
 [ "$adm" != - ] || gate "[trust] trustee_domain_admin_id or trustee_domain_admin_name in $conf" "neither is set"
-[ "$pw" = set ] || gate "[trust] trustee_domain_admin_password set in $conf" "it is empty or missing"
-emit seen "trust domain by $dom, admin by $adm, password set"`;
+[ "$pw" = set ] || gate "[trust] trustee_domain_admin_password set in $conf" "it is empty or missing"`;
 
 /** helm as the service user, across all namespaces (admin): a populated list holding the expected releases. */
 function allReleases(expected: readonly string[]): string {
@@ -63,7 +63,10 @@ export const GATE_KINDS: Table = {
       mustMatch("address", c.address, PATTERNS.ipv4, "an IPv4 address");
       mustMatch("magnumConf", c.magnumConf, PATTERNS.absPath, "an absolute path");
     },
-    script: (c) => `set -- ${shq(c.magnumConf)}\n${TRUST}`,
+    script: (c) => `set -- ${shq(c.magnumConf)}
+${TRUST}
+${IDENTITY_CA}
+emit seen "trust domain by $dom, admin by $adm, password set; $seen_ca"`,
   },
   tcp: {
     step: (c) => `TCP gate to ${c.host}:${c.port}`,
@@ -134,7 +137,7 @@ ${c.allNamespaces === false ? projectReleases(c.namespaces ?? []) : allReleases(
     },
   },
   chartIndex: {
-    step: (c) => `chart index check (${c.chart} ${c.version})`,
+    step: chartIndexStep,
     validate: validateChartIndex,
     script: chartIndexScript,
   },

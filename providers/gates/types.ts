@@ -48,10 +48,15 @@ export interface AuthProof {
   readonly namespaces?: string[];
 }
 
-/** The configured chart version must be in the repo's index.yaml as a conductor sees it. */
+/**
+ * The configured chart version must be where the driver fetches it, as a conductor sees it: in the
+ * repo's index.yaml, or, with repo "" and chart `oci://host/path/chart`, among the registry's tags.
+ */
 export interface ChartIndexCheck {
   readonly kind: "chartIndex";
+  /** helm_chart_repo: an http(s) URL, or "" for an OCI chart. */
   readonly repo: string;
+  /** helm_chart_name: a chart name, or `oci://host[:port]/path/chart` when repo is "". */
   readonly chart: string;
   readonly version: string;
 }

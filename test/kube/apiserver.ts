@@ -65,7 +65,7 @@ export function kubeUnavailable(tier: string): string | undefined {
   return `missing ${bins.missing}`;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.on("error", reject);

@@ -44,6 +44,13 @@ const GATES: Record<GateSpec["kind"], GateSpec> = {
   },
 };
 
+const OCI_CHART: GateSpec = {
+  kind: "chartIndex",
+  repo: "",
+  chart: "oci://registry.example:5000/capi/openstack-cluster",
+  version: "0.25.1",
+};
+
 const CONTENT = "apiVersion: v1\n";
 
 const file: RemoteFileInputs = {
@@ -104,8 +111,8 @@ describe("gates inside the step they guard", () => {
   describe("check", () => {
     const p = new RemoteFileProvider(noIo);
 
-    for (const gate of Object.values(GATES)) {
-      it(`passes a valid ${gate.kind} gate through`, async () => {
+    for (const gate of [...Object.values(GATES), OCI_CHART]) {
+      it(`passes a valid ${gate.kind} gate through${gate === OCI_CHART ? " (an OCI chart)" : ""}`, async () => {
         const news = { ...file, gates: [gate] };
         assert.deepEqual(await p.check(file, news), { inputs: news });
       });
@@ -121,6 +128,10 @@ describe("gates inside the step they guard", () => {
       ["a URL with a space", { kind: "egress", urls: ["https://x.org/ reboot"] }],
       ["a hostile service", { ...GATES.helmAuth, service: "magnum;reboot" }],
       ["a hostile release", { ...GATES.helmAuth, expectedReleases: ["a'b"] }],
+      ["an OCI chart with a repo", { ...OCI_CHART, repo: "https://charts.example.org/" }],
+      ["a hostile OCI reference", { ...OCI_CHART, chart: "oci://registry.example/$(reboot)/x" }],
+      ["an OCI reference with a tag", { ...OCI_CHART, chart: "oci://registry.example/openstack-cluster:1" }],
+      ["a chart name without a repo", { ...GATES.chartIndex, repo: "" }],
     ] as const) {
       it(`reports ${name} as a failure`, async () => {
         const r = await p.check(file, { ...file, gates: [gate as GateSpec] });
@@ -239,7 +250,7 @@ describe("gates inside the step they guard", () => {
     });
 
     it("sends scripts that parse for every kind of gate, and all of them at once", async () => {
-      for (const gate of Object.values(GATES)) {
+      for (const gate of [...Object.values(GATES), OCI_CHART]) {
         assert.equal(parseErrors(await scriptFor([gate])), "", gate.kind);
       }
       assert.equal(parseErrors(await scriptFor(Object.values(GATES))), "");
@@ -330,7 +341,12 @@ describe("gates inside the step they guard", () => {
         const r = runLocally(script, tmp(), Buffer.from(CONTENT));
         assert.equal(r.code, code, r.stderr);
         const results = parseResults(r.stdout);
-        assert.equal(results["gate.preflight"] ?? results["fail.seen"], result);
+        assert.equal(
+          results["gate.preflight"] ?? results["fail.seen"],
+          code === 0
+            ? `${result}; identity CA not checked: no [keystone_authtoken] www_authenticate_uri in ${magnumConf}`
+            : result,
+        );
         assert.equal(existsSync(target), code === 0, "the step runs only after its gate held");
         if (code !== 0) assert.equal(results["fail.step"], "preflight");
         assert.doesNotMatch(r.stdout + r.stderr, /s3cr3t/);

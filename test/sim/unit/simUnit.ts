@@ -30,6 +30,8 @@ export interface SimUnitSpec {
   api?: boolean;
   /** A driver installed before the graft (k8s_fedora_coreos_v1's cluster type), so the API's cache fills. */
   preGraftDriver?: boolean;
+  /** magnum.conf's [keystone_authtoken] www_authenticate_uri; loopback only (the preflight reaches it). */
+  identityUri?: string;
 }
 
 type User = "root" | "ubuntu" | "magnum";
@@ -157,6 +159,7 @@ export class SimUnit {
       SIM_PYTHON_SHOWN: spec.pythonVersionShown ?? "",
       SIM_API: spec.api === false ? "0" : "1",
       SIM_PRE_GRAFT_DRIVER: spec.preGraftDriver ? "1" : "0",
+      SIM_IDENTITY_URI: spec.identityUri ?? "",
     };
     if (spec.preinstalledHelm && !spec.artifacts.helmTarballs[spec.preinstalledHelm]) {
       throw new Error(`SimUnit: no helm tarball for ${spec.preinstalledHelm}`);

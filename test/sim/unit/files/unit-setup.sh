@@ -1,7 +1,9 @@
 #!/bin/bash
 # Builds a conductor unit's private view inside fresh mount/pid/uts namespaces.
 # Inputs (environment): SIM_WORK SIM_FILES SIM_ARTIFACTS SIM_STACK SIM_HOSTNAME SIM_TRUST_FORM
-# SIM_TRUST_PASSWORD_FILE SIM_DRIVER SIM_HELM SIM_ETC_DEFAULT_FILE SIM_PYTHON SIM_PYTHON_SHOWN.
+# SIM_TRUST_PASSWORD_FILE SIM_DRIVER SIM_HELM SIM_ETC_DEFAULT_FILE SIM_PYTHON SIM_PYTHON_SHOWN SIM_API
+# SIM_PRE_GRAFT_DRIVER SIM_IDENTITY_URI (the public identity endpoint, loopback only: the preflight
+# handshakes with it when it is https).
 set -euo pipefail
 
 OVERLAID=(/etc /usr/local /var/lib /var/log /var/cache /opt)
@@ -111,7 +113,7 @@ connection = mysql+pymysql://magnum:db-secret@10.12.4.11/magnum
 
 [keystone_authtoken]
 auth_type = password
-www_authenticate_uri = https://10.12.4.12:5000/v3
+www_authenticate_uri = ${SIM_IDENTITY_URI:-http://127.0.0.1:5000/v3}
 username = magnum
 password = keystone-secret
 
