@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { apiEndpoint } from "./components/credentialKubeconfig";
+import { DEFAULT_IMAGE_ALLOW_LIST, IMAGE_PREFIX } from "./components/credentialPolicy";
 import { DESTROY_MODE, DestroyMode } from "./core/destroyMode";
 import { API_KINDS, ApiResourceMap } from "./core/driverKinds";
 import { isHttpUrl, PATTERNS, redactUrls } from "./core/shell";
@@ -54,6 +55,8 @@ export interface GraftConfig {
   readonly credentialRotationDays: number;
   /** Project ids whose `magnum-<id>` namespaces the scoped account is bound in. */
   readonly credentialProjects: readonly string[];
+  /** Image prefixes the scoped account's Deployments may run. */
+  readonly credentialImageAllowList: readonly string[];
   readonly transport: TransportSettings;
 }
 
@@ -286,6 +289,14 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
         "a project id of 32 hex digits",
         p,
       ),
+      p,
+    ),
+    credentialImageAllowList: stringList(
+      "credentialImageAllowList",
+      json("credentialImageAllowList", "a JSON array of image prefixes"),
+      [...DEFAULT_IMAGE_ALLOW_LIST],
+      (v) => IMAGE_PREFIX.test(v),
+      "an image reference prefix such as registry.example.com/autoscaling/cluster-autoscaler:",
       p,
     ),
     transport: transport(json("transport", TRANSPORT), jujuModel, home, p),

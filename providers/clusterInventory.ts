@@ -1,6 +1,5 @@
-import { spawn } from "child_process";
 import { capiMagnumClusters, ClusterRow, Inventory, inventoryCommand } from "../openstack/clusters";
-import { killGroup } from "./transport/juju";
+import { ADMIN_KUBE_PY, runLocal } from "./adminKube";
 import { tail } from "./transport/transport";
 
 // What the driver manages right now, asked where Pulumi runs (also at destroy time, when no program
@@ -14,90 +13,16 @@ export interface ClusterInventory {
   readonly capi: string[];
 }
 
-interface Ran {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runLocal(file: string, args: string[], stdin: string, timeoutMs: number): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout also ends what it started (bash -> openstack -> python).
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
-    let stdout = "";
-    let stderr = "";
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid) killGroup(child.pid);
-    }, timeoutMs);
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) stderr += `\nno answer within ${Math.round(timeoutMs / 1000)} s`;
-      resolve({ code: code ?? (signal ? 124 : 1), stdout, stderr });
-    });
-    // A child that exits without reading stdin closes the pipe; its exit status tells the story.
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(stdin);
-  });
-}
-
-/**
- * Lists Cluster objects with the kubeconfig read from stdin (never argv, never a file), by the
- * python3 that the openstack CLI brings (PyYAML included): token, client certificate, CA data.
- */
-const LIST_CAPI_CLUSTERS = String.raw`
-import base64, json, os, ssl, sys, tempfile, urllib.error, urllib.request
-import yaml
+/** Lists Cluster objects in every namespace; the kubeconfig on stdin. */
+const LIST_CAPI_CLUSTERS =
+  ADMIN_KUBE_PY +
+  String.raw`
 try:
-    cfg = yaml.safe_load(sys.stdin.read()) or {}
-except yaml.YAMLError:
-    sys.exit("the kubeconfig is not valid YAML")  # the parser's message would quote its content
-named = lambda key, inner: {x.get("name"): x.get(inner) or {} for x in cfg.get(key) or []}
-contexts, clusters, users = named("contexts", "context"), named("clusters", "cluster"), named("users", "user")
-ctx = contexts.get(cfg.get("current-context")) or next(iter(contexts.values()), {})
-cluster = clusters.get(ctx.get("cluster")) or next(iter(clusters.values()), {})
-user = users.get(ctx.get("user")) or {}
-server = str(cluster.get("server") or "").rstrip("/")
-if not server:
-    sys.exit("the kubeconfig names no server")
-headers = {"Accept": "application/json"}
-if user.get("token"):
-    headers["Authorization"] = "Bearer " + user["token"]
-context = None
-with tempfile.TemporaryDirectory() as tmp:
-    if server.startswith("https:"):
-        context = ssl.create_default_context()
-        if cluster.get("insecure-skip-tls-verify"):
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        elif cluster.get("certificate-authority-data"):
-            context.load_verify_locations(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
-        elif cluster.get("certificate-authority"):
-            context.load_verify_locations(cafile=cluster["certificate-authority"])
-        cert, key = user.get("client-certificate"), user.get("client-key")
-        if user.get("client-certificate-data"):
-            cert, key = os.path.join(tmp, "crt"), os.path.join(tmp, "key")
-            for path, field in ((cert, "client-certificate-data"), (key, "client-key-data")):
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(base64.b64decode(user.get(field) or ""))
-        if cert:
-            context.load_cert_chain(cert, key)
-    request = urllib.request.Request(server + "/apis/cluster.x-k8s.io/v1beta1/clusters", headers=headers)
-    try:
-        with urllib.request.urlopen(request, context=context, timeout=30) as r:
-            items = json.load(r).get("items") or []
-    except urllib.error.HTTPError as e:
-        sys.exit("HTTP %d %s listing cluster.x-k8s.io/v1beta1 clusters" % (e.code, e.reason))
-    except (urllib.error.URLError, OSError) as e:
-        sys.exit("cannot reach %s: %s" % (server, getattr(e, "reason", e)))
+    items = kube("GET", "/apis/cluster.x-k8s.io/v1beta1/clusters").get("items") or []
+except urllib.error.HTTPError as e:
+    sys.exit("HTTP %d %s listing cluster.x-k8s.io/v1beta1 clusters" % (e.code, e.reason))
+except (urllib.error.URLError, OSError) as e:
+    sys.exit("cannot reach %s: %s" % (server, getattr(e, "reason", e)))
 names = sorted(
     "%s/%s" % (i["metadata"]["namespace"], i["metadata"]["name"])
     for i in items

@@ -1,0 +1,114 @@
+// What RBAC cannot say about the conductors' scoped account, said by a ValidatingAdmissionPolicy
+// (admissionregistration.k8s.io/v1, GA since Kubernetes 1.30) that applies to that account only:
+// RBAC grants verbs on kinds, never conditions on the object written. The rules follow what
+// magnum-capi-helm 1.4.0 and the openstack-cluster chart 0.25.1 write, and nothing more.
+
+/** Pod Security admission at `baseline` on every project namespace: the autoscaler passes it (it sets
+ * no seccompProfile, so `restricted` would refuse it); privileged, host namespaces and hostPath do not. */
+export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
+  "pod-security.kubernetes.io/enforce": "baseline",
+  "pod-security.kubernetes.io/warn": "baseline",
+  "pod-security.kubernetes.io/audit": "baseline",
+};
+
+/** The chart's cluster-autoscaler image (`autoscaler.image.repository` in its values), tag to follow. */
+export const DEFAULT_IMAGE_ALLOW_LIST: readonly string[] = [
+  "registry.k8s.io/autoscaling/cluster-autoscaler:",
+];
+
+/** An image reference prefix: what may appear inside the policy's CEL string literals. */
+export const IMAGE_PREFIX = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
+
+/** The username the API server gives a ServiceAccount's token. */
+export const serviceAccountUser = (namespace: string, name: string): string =>
+  `system:serviceaccount:${namespace}:${name}`;
+
+const celList = (items: readonly string[]) => `[${items.map((i) => `'${i}'`).join(", ")}]`;
+
+interface Validation {
+  readonly expression: string;
+  readonly message: string;
+}
+
+/** One check per kind; each passes every other kind, so the one policy covers all four. */
+function validations(imageAllowList: readonly string[]): Validation[] {
+  for (const p of imageAllowList) {
+    if (!IMAGE_PREFIX.test(p))
+      throw new Error(`credential policy: expected an image prefix; saw ${JSON.stringify(p)}`);
+  }
+  const wanted = celList(Object.entries(POD_SECURITY_LABELS).map(([k, v]) => `${k}=${v}`));
+  const allowed = celList(imageAllowList);
+  const images = (field: string) =>
+    `(!has(object.spec.template.spec.${field}) || object.spec.template.spec.${field}.all(c, ` +
+    `${allowed}.exists(p, c.image.startsWith(p))))`;
+  return [
+    {
+      // Creating one is refused unless it carries our labels: the program creates every project's.
+      expression:
+        "request.resource.resource != 'namespaces' || (request.operation == 'CREATE' ? " +
+        `(${wanted}.all(l, l in variables.podSecurity) && variables.podSecurity.all(l, l in ${wanted})) : ` +
+        "(variables.podSecurity.all(l, l in variables.oldPodSecurity) && " +
+        "variables.oldPodSecurity.all(l, l in variables.podSecurity)))",
+      message:
+        "the conductor credential may not set or change a namespace's pod-security.kubernetes.io labels " +
+        "(pulumi up sets them on every listed project's namespace)",
+    },
+    {
+      expression:
+        "request.resource.resource != 'secrets' || !has(object.type) || " +
+        "object.type != 'kubernetes.io/service-account-token'",
+      message: "the conductor credential may not create kubernetes.io/service-account-token Secrets",
+    },
+    {
+      // The chart's autoscaler RoleBinding: Role, ServiceAccount and binding share one name.
+      expression:
+        "request.resource.resource != 'rolebindings' || (object.metadata.name.endsWith('-autoscaler') && " +
+        "object.roleRef.kind == 'Role' && object.roleRef.name == object.metadata.name && " +
+        "has(object.subjects) && size(object.subjects) == 1 && object.subjects[0].kind == 'ServiceAccount' && " +
+        "object.subjects[0].name == object.metadata.name && has(object.subjects[0].namespace) && " +
+        "object.subjects[0].namespace == request.namespace)",
+      message:
+        "the conductor credential may only bind the chart's autoscaler: a RoleBinding <name>-autoscaler to the " +
+        "Role of that name for the ServiceAccount of that name in its own namespace",
+    },
+    {
+      expression: `request.resource.resource != 'deployments' || (${images("containers")} && ${images("initContainers")})`,
+      message:
+        `the conductor credential may only run images under ${imageAllowList.join(", ") || "(none)"} ` +
+        "(credentialImageAllowList)",
+    },
+  ];
+}
+
+/** The labels of `o` under pod-security.kubernetes.io/, as `key=value`. */
+const podSecurityOf = (o: string) =>
+  `has(${o}.metadata.labels) ? ${o}.metadata.labels.filter(k, k.startsWith('pod-security.kubernetes.io/'))` +
+  `.map(k, k + '=' + ${o}.metadata.labels[k]) : []`;
+
+/** The ValidatingAdmissionPolicy's spec for the account `username`. */
+export function policySpec(username: string, imageAllowList: readonly string[]) {
+  const rule = (apiGroups: string[], resources: string[]) => ({
+    apiGroups,
+    apiVersions: ["v1"],
+    operations: ["CREATE", "UPDATE"],
+    resources,
+  });
+  return {
+    failurePolicy: "Fail",
+    matchConstraints: {
+      resourceRules: [
+        rule([""], ["namespaces", "secrets"]),
+        rule(["rbac.authorization.k8s.io"], ["rolebindings"]),
+        rule(["apps"], ["deployments"]),
+      ],
+    },
+    matchConditions: [
+      { name: "conductor-account", expression: `request.userInfo.username == '${username}'` },
+    ],
+    variables: [
+      { name: "podSecurity", expression: podSecurityOf("object") },
+      { name: "oldPodSecurity", expression: `oldObject == null ? [] : (${podSecurityOf("oldObject")})` },
+    ],
+    validations: validations(imageAllowList),
+  };
+}
