@@ -23,6 +23,16 @@ export const IMAGE_PREFIX = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
 export const serviceAccountUser = (namespace: string, name: string): string =>
   `system:serviceaccount:${namespace}:${name}`;
 
+/** What the chart's autoscaler/role.yaml grants. */
+const AUTOSCALER_RESOURCES = [
+  "machinedeployments",
+  "machines",
+  "machinesets",
+  "machinepools",
+  "machinedeployments/scale",
+];
+const AUTOSCALER_VERBS = ["get", "list", "update", "watch", "patch"];
+
 const celList = (items: readonly string[]) => `[${items.map((i) => `'${i}'`).join(", ")}]`;
 
 interface Validation {
@@ -30,7 +40,7 @@ interface Validation {
   readonly message: string;
 }
 
-/** One check per kind; each passes every other kind, so the one policy covers all four. */
+/** One check per kind; each passes every other kind, so the one policy covers them all. */
 function validations(imageAllowList: readonly string[]): Validation[] {
   for (const p of imageAllowList) {
     if (!IMAGE_PREFIX.test(p))
@@ -72,6 +82,17 @@ function validations(imageAllowList: readonly string[]): Validation[] {
         "Role of that name for the ServiceAccount of that name in its own namespace",
     },
     {
+      // The chart's autoscaler Role: Cluster API machine rights, never anything of the namespace's own.
+      expression:
+        "request.resource.resource != 'roles' || !has(object.rules) || object.rules.all(r, " +
+        "has(r.apiGroups) && r.apiGroups.all(g, g == 'cluster.x-k8s.io') && has(r.resources) && " +
+        `r.resources.all(x, x in ${celList(AUTOSCALER_RESOURCES)}) && ` +
+        `r.verbs.all(v, v in ${celList(AUTOSCALER_VERBS)}))`,
+      message:
+        "the conductor credential may only create Roles within the chart's autoscaler Role " +
+        "(cluster.x-k8s.io machine resources)",
+    },
+    {
       expression: `request.resource.resource != 'deployments' || (${images("containers")} && ${images("initContainers")})`,
       message:
         `the conductor credential may only run images under ${imageAllowList.join(", ") || "(none)"} ` +
@@ -98,7 +119,7 @@ export function policySpec(username: string, imageAllowList: readonly string[]) 
     matchConstraints: {
       resourceRules: [
         rule([""], ["namespaces", "secrets"]),
-        rule(["rbac.authorization.k8s.io"], ["rolebindings"]),
+        rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"]),
         rule(["apps"], ["deployments"]),
       ],
     },

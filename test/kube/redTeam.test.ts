@@ -85,6 +85,17 @@ describe("red team: a stolen scoped conductor token on a real kube-apiserver", f
     await kube?.stop();
   });
 
+  /** ensure_namespace's request (server-side apply, field manager magnum), which `by` must refuse. */
+  const applyNamespace = (by: RegExp, name: string, labels?: Record<string, string>) =>
+    refused(
+      thief,
+      by,
+      "PATCH",
+      `/api/v1/namespaces/${name}?fieldManager=magnum&force=true`,
+      { apiVersion: "v1", kind: "Namespace", metadata: { name, ...(labels ? { labels } : {}) } },
+      "application/apply-patch+yaml",
+    );
+
   describe("denied", () => {
     it("a Pod of its own, privileged or not (RBAC: no Pods)", async () => {
       await refused(thief, DENIED_BY.rbac, "POST", `${NS_PATH}/pods`, {
@@ -120,18 +131,9 @@ describe("red team: a stolen scoped conductor token on a real kube-apiserver", f
     }
 
     it("lifting Pod Security: relabelling, unlabelling or a new namespace without the labels (policy)", async () => {
-      await refused(
-        thief,
-        DENIED_BY.policy,
-        "PATCH",
-        `${NS_PATH}?fieldManager=magnum&force=true`,
-        {
-          apiVersion: "v1",
-          kind: "Namespace",
-          metadata: { name: PROJECT_NS, labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
-        },
-        "application/apply-patch+yaml",
-      );
+      await applyNamespace(DENIED_BY.policy, PROJECT_NS, {
+        "pod-security.kubernetes.io/enforce": "privileged",
+      });
       const message = await refused(
         thief,
         DENIED_BY.policy,
@@ -172,13 +174,16 @@ describe("red team: a stolen scoped conductor token on a real kube-apiserver", f
     });
 
     it("copying its rights to an account of its own: the RoleBinding (policy)", async () => {
-      // The ServiceAccount and a Role within its own rights pass RBAC; the binding is what the policy stops.
+      // A ServiceAccount passes; a Role within its own rights passes RBAC but not the policy, which
+      // admits only the autoscaler's machine rights; the binding is stopped by the policy too.
       await thief.ok("POST", `${NS_PATH}/serviceaccounts`, { body: { metadata: { name: "evil" } } });
+      const role = await refused(thief, DENIED_BY.policy, "POST", `${RBAC}/namespaces/${PROJECT_NS}/roles`, {
+        metadata: { name: "evil" },
+        rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }],
+      });
+      assert.match(role, /may only create Roles within the chart's autoscaler Role/);
       await thief.ok("POST", `${RBAC}/namespaces/${PROJECT_NS}/roles`, {
-        body: {
-          metadata: { name: "evil" },
-          rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }],
-        },
+        body: { metadata: { name: "evil" }, rules: AUTOSCALER_RULES },
       });
       const binding = (name: string, roleName: string, subject: string, kind = "Role") => ({
         metadata: { name },
@@ -309,31 +314,9 @@ describe("red team: a stolen scoped conductor token on a real kube-apiserver", f
 
     it("creating or claiming an unlisted namespace, deleting any (RBAC)", async () => {
       const other = "magnum-00000000000000000000000000000001";
-      await refused(
-        thief,
-        DENIED_BY.rbac,
-        "PATCH",
-        `/api/v1/namespaces/${other}?fieldManager=magnum&force=true`,
-        {
-          apiVersion: "v1",
-          kind: "Namespace",
-          metadata: { name: other },
-        },
-        "application/apply-patch+yaml",
-      );
+      await applyNamespace(DENIED_BY.rbac, other);
       await refused(thief, DENIED_BY.rbac, "POST", "/api/v1/namespaces", { metadata: { name: other } });
-      await refused(
-        thief,
-        DENIED_BY.rbac,
-        "PATCH",
-        `/api/v1/namespaces/${UNLISTED_NS}?fieldManager=magnum&force=true`,
-        {
-          apiVersion: "v1",
-          kind: "Namespace",
-          metadata: { name: UNLISTED_NS },
-        },
-        "application/apply-patch+yaml",
-      );
+      await applyNamespace(DENIED_BY.rbac, UNLISTED_NS);
       await refused(thief, DENIED_BY.rbac, "DELETE", NS_PATH);
       await refused(thief, DENIED_BY.rbac, "POST", `/api/v1/namespaces/${UNLISTED_NS}/secrets`, {
         metadata: { name: "x" },

@@ -149,7 +149,7 @@ export class Kube {
       .filter((r) => namespace === undefined || r.namespace === namespace)
       .map((r) => helmReleaseSecret(r.name, r.namespace))
       .concat(this.objects.list("secrets", namespace) as unknown as ReturnType<typeof helmReleaseSecret>[])
-      .filter((s) => matches(s.metadata.labels, selector));
+      .filter((s) => matches(s.metadata.labels ?? {}, selector));
     return json(200, { kind: "SecretList", apiVersion: "v1", metadata: { resourceVersion: "1" }, items });
   }
 
