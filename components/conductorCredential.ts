@@ -4,7 +4,7 @@ import { DestroyMode } from "../core/destroyMode";
 import { TokenRevocation } from "../providers/tokenRevocation";
 import { TokenRotation } from "../providers/tokenRotation";
 import { ApiEndpoint, tokenKubeconfig } from "./credentialKubeconfig";
-import { POD_SECURITY_LABELS, policySpec, serviceAccountUser } from "./credentialPolicy";
+import { POD_SECURITY_LABELS, policySpecs, serviceAccountUser } from "./credentialPolicy";
 import { clusterRules, CredentialRule, NAMESPACE_RULES, policyRules } from "./credentialRules";
 
 export interface ConductorCredentialArgs {
@@ -182,27 +182,24 @@ function createGrants(
   return grants;
 }
 
-/** The admission policy that says what RBAC cannot, bound to every namespace, for this account only. */
+/** The admission policies that say what RBAC cannot, bound cluster-wide, for this account only. */
 function createPolicy(
   name: string,
   args: ConductorCredentialArgs,
   o: pulumi.CustomResourceOptions,
 ): pulumi.CustomResource[] {
-  const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-    `${name}-policy`,
-    {
-      metadata: { name: `${ACCOUNT}-guard` },
-      spec: policySpec(serviceAccountUser(args.namespace, ACCOUNT), args.imageAllowList),
-    },
-    o,
-  );
-  const binding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-    `${name}-policy`,
-    {
-      metadata: { name: `${ACCOUNT}-guard` },
-      spec: { policyName: policy.metadata.name, validationActions: ["Deny"] },
-    },
-    o,
-  );
-  return [policy, binding];
+  return policySpecs(serviceAccountUser(args.namespace, ACCOUNT), args.imageAllowList).flatMap((p) => {
+    const id = `${name}-policy-${p.name.replace(`${ACCOUNT}-`, "")}`;
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      id,
+      { metadata: { name: p.name }, spec: p.spec },
+      o,
+    );
+    const binding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      id,
+      { metadata: { name: p.name }, spec: { policyName: policy.metadata.name, validationActions: ["Deny"] } },
+      o,
+    );
+    return [policy, binding];
+  });
 }

@@ -1,5 +1,5 @@
-// What RBAC cannot say about the conductors' scoped account, said by a ValidatingAdmissionPolicy
-// (admissionregistration.k8s.io/v1, GA since Kubernetes 1.30) that applies to that account only:
+// What RBAC cannot say about the conductors' scoped account, said by ValidatingAdmissionPolicies
+// (admissionregistration.k8s.io/v1, GA since Kubernetes 1.30), one per kind, for that account only:
 // RBAC grants verbs on kinds, never conditions on the object written. The rules follow what
 // magnum-capi-helm 1.4.0 and the openstack-cluster chart 0.25.1 write, and nothing more.
 
@@ -36,11 +36,13 @@ const AUTOSCALER_VERBS = ["get", "list", "update", "watch", "patch"];
 const celList = (items: readonly string[]) => `[${items.map((i) => `'${i}'`).join(", ")}]`;
 
 interface Validation {
+  /** The kind (resource) it checks: one policy each, so each expression is type-checked against it. */
+  readonly group: string;
+  readonly resource: string;
   readonly expression: string;
   readonly message: string;
 }
 
-/** One check per kind; each passes every other kind, so the one policy covers them all. */
 function validations(imageAllowList: readonly string[]): Validation[] {
   for (const p of imageAllowList) {
     if (!IMAGE_PREFIX.test(p))
@@ -53,9 +55,11 @@ function validations(imageAllowList: readonly string[]): Validation[] {
     `${allowed}.exists(p, c.image.startsWith(p))))`;
   return [
     {
+      group: "",
+      resource: "namespaces",
       // Creating one is refused unless it carries our labels: the program creates every project's.
       expression:
-        "request.resource.resource != 'namespaces' || (request.operation == 'CREATE' ? " +
+        "(request.operation == 'CREATE' ? " +
         `(${wanted}.all(l, l in variables.podSecurity) && variables.podSecurity.all(l, l in ${wanted})) : ` +
         "(variables.podSecurity.all(l, l in variables.oldPodSecurity) && " +
         "variables.oldPodSecurity.all(l, l in variables.podSecurity)))",
@@ -64,15 +68,17 @@ function validations(imageAllowList: readonly string[]): Validation[] {
         "(pulumi up sets them on every listed project's namespace)",
     },
     {
-      expression:
-        "request.resource.resource != 'secrets' || !has(object.type) || " +
-        "object.type != 'kubernetes.io/service-account-token'",
+      group: "",
+      resource: "secrets",
+      expression: "!has(object.type) || object.type != 'kubernetes.io/service-account-token'",
       message: "the conductor credential may not create kubernetes.io/service-account-token Secrets",
     },
     {
+      group: "rbac.authorization.k8s.io",
+      resource: "rolebindings",
       // The chart's autoscaler RoleBinding: Role, ServiceAccount and binding share one name.
       expression:
-        "request.resource.resource != 'rolebindings' || (object.metadata.name.endsWith('-autoscaler') && " +
+        "(object.metadata.name.endsWith('-autoscaler') && " +
         "object.roleRef.kind == 'Role' && object.roleRef.name == object.metadata.name && " +
         "has(object.subjects) && size(object.subjects) == 1 && object.subjects[0].kind == 'ServiceAccount' && " +
         "object.subjects[0].name == object.metadata.name && has(object.subjects[0].namespace) && " +
@@ -82,9 +88,11 @@ function validations(imageAllowList: readonly string[]): Validation[] {
         "Role of that name for the ServiceAccount of that name in its own namespace",
     },
     {
+      group: "rbac.authorization.k8s.io",
+      resource: "roles",
       // The chart's autoscaler Role: Cluster API machine rights, never anything of the namespace's own.
       expression:
-        "request.resource.resource != 'roles' || !has(object.rules) || object.rules.all(r, " +
+        "!has(object.rules) || object.rules.all(r, " +
         "has(r.apiGroups) && r.apiGroups.all(g, g == 'cluster.x-k8s.io') && has(r.resources) && " +
         `r.resources.all(x, x in ${celList(AUTOSCALER_RESOURCES)}) && ` +
         `r.verbs.all(v, v in ${celList(AUTOSCALER_VERBS)}))`,
@@ -93,7 +101,9 @@ function validations(imageAllowList: readonly string[]): Validation[] {
         "(cluster.x-k8s.io machine resources)",
     },
     {
-      expression: `request.resource.resource != 'deployments' || (${images("containers")} && ${images("initContainers")})`,
+      group: "apps",
+      resource: "deployments",
+      expression: `(${images("containers")} && ${images("initContainers")})`,
       message:
         `the conductor credential may only run images under ${imageAllowList.join(", ") || "(none)"} ` +
         "(credentialImageAllowList)",
@@ -106,30 +116,38 @@ const podSecurityOf = (o: string) =>
   `has(${o}.metadata.labels) ? ${o}.metadata.labels.filter(k, k.startsWith('pod-security.kubernetes.io/'))` +
   `.map(k, k + '=' + ${o}.metadata.labels[k]) : []`;
 
-/** The ValidatingAdmissionPolicy's spec for the account `username`. */
-export function policySpec(username: string, imageAllowList: readonly string[]) {
-  const rule = (apiGroups: string[], resources: string[]) => ({
-    apiGroups,
-    apiVersions: ["v1"],
-    operations: ["CREATE", "UPDATE"],
-    resources,
-  });
-  return {
-    failurePolicy: "Fail",
-    matchConstraints: {
-      resourceRules: [
-        rule([""], ["namespaces", "secrets"]),
-        rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"]),
-        rule(["apps"], ["deployments"]),
+/** The ValidatingAdmissionPolicies for the account `username`, one per kind, by name. */
+export function policySpecs(username: string, imageAllowList: readonly string[]) {
+  return validations(imageAllowList).map((v) => ({
+    name: `magnum-conductor-${v.resource}`,
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: {
+        resourceRules: [
+          {
+            apiGroups: [v.group],
+            apiVersions: ["v1"],
+            operations: ["CREATE", "UPDATE"],
+            resources: [v.resource],
+          },
+        ],
+      },
+      matchConditions: [
+        { name: "conductor-account", expression: `request.userInfo.username == '${username}'` },
       ],
+      ...(v.resource === "namespaces"
+        ? {
+            variables: [
+              { name: "podSecurity", expression: podSecurityOf("object") },
+              {
+                name: "oldPodSecurity",
+                expression: `oldObject == null ? [] : (${podSecurityOf("oldObject")})`,
+              },
+            ],
+          }
+        : {}),
+      // Forbidden (403), as an RBAC refusal reads, rather than the default Invalid (422).
+      validations: [{ expression: v.expression, message: v.message, reason: "Forbidden" }],
     },
-    matchConditions: [
-      { name: "conductor-account", expression: `request.userInfo.username == '${username}'` },
-    ],
-    variables: [
-      { name: "podSecurity", expression: podSecurityOf("object") },
-      { name: "oldPodSecurity", expression: `oldObject == null ? [] : (${podSecurityOf("oldObject")})` },
-    ],
-    validations: validations(imageAllowList),
-  };
+  }));
 }

@@ -130,24 +130,34 @@ describe("ConductorCredential (mocks)", () => {
     assert.deepStrictEqual(cluster.inputs.rules, []);
   });
 
-  it("binds its admission policy to this account only", async () => {
+  it("binds one admission policy per kind, to this account only", async () => {
     const { made } = await build(["magnum-p1"]);
-    const [policy] = ofType(made, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
-    const spec = policy.inputs.spec as { matchConditions: unknown; failurePolicy: string };
-    assert.deepStrictEqual(spec.matchConditions, [
-      {
-        name: "conductor-account",
-        expression: "request.userInfo.username == 'system:serviceaccount:magnum-capi-graft:magnum-conductor'",
-      },
-    ]);
-    assert.equal(spec.failurePolicy, "Fail");
-    const [binding] = ofType(
+    const policies = ofType(made, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+    assert.deepStrictEqual(
+      policies.map((p) => (p.inputs.metadata as { name: string }).name),
+      ["namespaces", "secrets", "rolebindings", "roles", "deployments"].map((k) => `magnum-conductor-${k}`),
+    );
+    for (const p of policies) {
+      const spec = p.inputs.spec as { matchConditions: unknown; failurePolicy: string };
+      assert.deepStrictEqual(spec.matchConditions, [
+        {
+          name: "conductor-account",
+          expression:
+            "request.userInfo.username == 'system:serviceaccount:magnum-capi-graft:magnum-conductor'",
+        },
+      ]);
+      assert.equal(spec.failurePolicy, "Fail");
+    }
+    const bindings = ofType(
       made,
       "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
     );
-    assert.deepStrictEqual(binding.inputs.spec, {
-      policyName: "magnum-conductor-guard",
-      validationActions: ["Deny"],
-    });
+    assert.deepStrictEqual(
+      bindings.map((b) => b.inputs.spec),
+      policies.map((p) => ({
+        policyName: (p.inputs.metadata as { name: string }).name,
+        validationActions: ["Deny"],
+      })),
+    );
   });
 });

@@ -23,8 +23,10 @@ const CREDENTIAL_OBJECTS = [
   "/apis/rbac.authorization.k8s.io/v1/clusterroles/magnum-conductor-project",
   "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/magnum-conductor-cluster",
   `/apis/rbac.authorization.k8s.io/v1/namespaces/${PROJECT_NS}/rolebindings/magnum-conductor`,
-  "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/magnum-conductor-guard",
-  "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/magnum-conductor-guard",
+  ...["namespaces", "secrets", "roles", "rolebindings", "deployments"].flatMap((kind) => [
+    `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/magnum-conductor-${kind}`,
+    `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/magnum-conductor-${kind}`,
+  ]),
 ];
 
 const mutations = (ops: Op[]) =>
@@ -295,7 +297,7 @@ describe("scoped conductor credential through its lifecycle", function () {
         `/api/v1/namespaces/${CRED_NS}`,
         "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/magnum-conductor-cluster",
         `/apis/rbac.authorization.k8s.io/v1/namespaces/${PROJECT_NS}/rolebindings/magnum-conductor`,
-        "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/magnum-conductor-guard",
+        "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/magnum-conductor-secrets",
       ]) {
         assert.equal((await kubeStatus(lab, admin, "GET", path)).status, 404, path);
       }
@@ -511,7 +513,7 @@ function toReleased(
   released: { clusterRoles: Record<string, unknown[]>; tokenSecret: { deletedWith: string } },
 ): void {
   for (const e of [...engine.state.values()]) {
-    if (/^conductor-credential-(namespace-|policy$|revocation$)/.test(e.name)) engine.state.delete(e.urn);
+    if (/^conductor-credential-(namespace-|policy-|revocation$)/.test(e.name)) engine.state.delete(e.urn);
     if (e.type === "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole") {
       const rules = released.clusterRoles[(e.inputs.metadata as { name: string }).name];
       engine.state.set(e.urn, { ...e, inputs: { ...e.inputs, rules }, outputs: { ...e.outputs, rules } });

@@ -195,7 +195,8 @@ export interface KubeOptions {
  * etcd and kube-apiserver on loopback, RBAC, Pod Security and ValidatingAdmissionPolicy admission on,
  * the management cluster's CRDs loaded, the CAPI, CAPO and ORC controller Deployments present (CAPO
  * without an Available condition until the test writes one), and kube-controller-manager running the
- * serviceaccount-token controller (it fills token Secrets) and `controllers`.
+ * serviceaccount-token controller (it fills token Secrets), the admission policy status controller
+ * (it type-checks a policy's CEL) and `controllers`.
  */
 export async function startKubeApiServer(options: KubeOptions = {}): Promise<KubeApiServer> {
   const bins = kubeBinaries();
@@ -245,6 +246,8 @@ export async function startKubeApiServer(options: KubeOptions = {}): Promise<Kub
           `--token-auth-file=${f("tokens.csv")}`,
           "--anonymous-auth=false",
           "--authorization-mode=Node,RBAC",
+          // As every cluster that runs CAPI controllers: Pod Security, not this flag, decides.
+          "--allow-privileged=true",
           // Both are on by default since 1.30 (PodSecurity since 1.25); named so a change of defaults
           // cannot silently drop what the scoped credential relies on.
           "--enable-admission-plugins=PodSecurity,ValidatingAdmissionPolicy",
@@ -284,7 +287,12 @@ export async function startKubeApiServer(options: KubeOptions = {}): Promise<Kub
         bins.controllerManager,
         [
           `--kubeconfig=${f("admin.kubeconfig")}`,
-          `--controllers=${["serviceaccount-token-controller", ...(options.controllers ?? [])].join(",")}`,
+          // The status controller type-checks admission policies' CEL and reports it in their status.
+          `--controllers=${[
+            "serviceaccount-token-controller",
+            "validatingadmissionpolicy-status-controller",
+            ...(options.controllers ?? []),
+          ].join(",")}`,
           `--service-account-private-key-file=${f("sa.key")}`,
           `--root-ca-file=${f("ca.crt")}`,
           "--leader-elect=false",

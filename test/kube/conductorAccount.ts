@@ -1,4 +1,4 @@
-import { POD_SECURITY_LABELS, policySpec, serviceAccountUser } from "../../components/credentialPolicy";
+import { POD_SECURITY_LABELS, policySpecs, serviceAccountUser } from "../../components/credentialPolicy";
 import { clusterRules, NAMESPACE_RULES, policyRules } from "../../components/credentialRules";
 import { waitFor } from "../sim/unit/testSupport";
 import { KubeApiServer } from "./apiserver";
@@ -24,7 +24,7 @@ export const DENIED_BY = {
   ),
   podSecurity: /violates PodSecurity "baseline:latest"/,
   policy:
-    /ValidatingAdmissionPolicy 'magnum-conductor-guard' with binding 'magnum-conductor-guard' denied request: /,
+    /ValidatingAdmissionPolicy 'magnum-conductor-([a-z]+)' with binding 'magnum-conductor-\1' denied request: /,
 };
 
 export async function allowed(as: KubeClient, attrs: Record<string, string | undefined>): Promise<boolean> {
@@ -77,28 +77,27 @@ export async function grant(
     });
   }
   const admission = "/apis/admissionregistration.k8s.io/v1";
-  const policy = await a.ok("POST", `${admission}/validatingadmissionpolicies`, {
-    body: { metadata: { name: `${SA}-guard` }, spec: policySpec(USER, imageAllowList) },
-  });
-  await a.ok("POST", `${admission}/validatingadmissionpolicybindings`, {
-    body: {
-      metadata: { name: `${SA}-guard` },
-      spec: { policyName: `${SA}-guard`, validationActions: ["Deny"] },
-    },
-  });
-  // The policy's CEL is type-checked against the kinds' schemas: a mistake shows as a warning here.
-  const checked = await waitFor(
-    "the admission policy's type check",
-    async () => {
-      const r = await a.ok("GET", `${admission}/validatingadmissionpolicies/${SA}-guard`);
-      return r.body.status?.observedGeneration === policy.body.metadata.generation
-        ? r.body.status
-        : undefined;
-    },
-    30000,
-  );
-  const warnings = checked.typeChecking?.expressionWarnings ?? [];
-  if (warnings.length > 0) throw new Error(`admission policy type check: ${JSON.stringify(warnings)}`);
+  for (const p of policySpecs(USER, imageAllowList)) {
+    const policy = await a.ok("POST", `${admission}/validatingadmissionpolicies`, {
+      body: { metadata: { name: p.name }, spec: p.spec },
+    });
+    await a.ok("POST", `${admission}/validatingadmissionpolicybindings`, {
+      body: { metadata: { name: p.name }, spec: { policyName: p.name, validationActions: ["Deny"] } },
+    });
+    // The status controller type-checks the CEL against the kind's schema: a mistake is a warning.
+    const checked = await waitFor(
+      `${p.name}'s type check`,
+      async () => {
+        const r = await a.ok("GET", `${admission}/validatingadmissionpolicies/${p.name}`);
+        return r.body.status?.observedGeneration === policy.body.metadata.generation
+          ? r.body.status
+          : undefined;
+      },
+      30000,
+    );
+    const warnings = checked.typeChecking?.expressionWarnings ?? [];
+    if (warnings.length > 0) throw new Error(`${p.name} type check: ${JSON.stringify(warnings)}`);
+  }
 }
 
 /**
@@ -137,4 +136,25 @@ export async function refused(
   if (r.status !== 403 || !by.test(message))
     throw new Error(`${method} ${path}: expected 403 matching ${by}; saw ${r.status} ${message}`);
   return message;
+}
+
+/** Waits until the API server enforces the admission policy for `as` (its informers have both objects). */
+export async function policyEnforced(as: KubeClient): Promise<void> {
+  let seen = "";
+  await waitFor(
+    "the admission policy to be enforced",
+    async () => {
+      const r = await as.request("POST", `/api/v1/namespaces/${PROJECT_NS}/secrets?dryRun=All`, {
+        body: {
+          metadata: { name: "probe", annotations: { "kubernetes.io/service-account.name": "default" } },
+          type: "kubernetes.io/service-account-token",
+        },
+      });
+      seen = `${r.status} ${String(r.body?.message)}`;
+      return r.status === 403 && DENIED_BY.policy.test(String(r.body?.message)) ? true : undefined;
+    },
+    30000,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; the last answer: ${seen}`);
+  });
 }
