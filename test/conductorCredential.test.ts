@@ -134,8 +134,8 @@ describe("ConductorCredential (mocks)", () => {
     const { made } = await build(["magnum-p1"]);
     const policies = ofType(made, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
     assert.deepStrictEqual(
-      policies.map((p) => (p.inputs.metadata as { name: string }).name),
-      ["namespaces", "secrets", "rolebindings", "roles", "deployments"].map((k) => `magnum-conductor-${k}`),
+      policies.map((p) => (p.inputs.metadata as { name: string }).name).sort(),
+      ["deployments", "namespaces", "rolebindings", "roles", "secrets"].map((k) => `magnum-conductor-${k}`),
     );
     for (const p of policies) {
       const spec = p.inputs.spec as { matchConditions: unknown; failurePolicy: string };
@@ -153,9 +153,11 @@ describe("ConductorCredential (mocks)", () => {
       "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
     );
     assert.deepStrictEqual(
-      bindings.map((b) => b.inputs.spec),
-      policies.map((p) => ({
-        policyName: (p.inputs.metadata as { name: string }).name,
+      bindings
+        .map((b) => b.inputs.spec as { policyName: string; validationActions: string[] })
+        .sort((a, b) => a.policyName.localeCompare(b.policyName)),
+      ["deployments", "namespaces", "rolebindings", "roles", "secrets"].map((k) => ({
+        policyName: `magnum-conductor-${k}`,
         validationActions: ["Deny"],
       })),
     );
