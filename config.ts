@@ -6,8 +6,8 @@ import { RESTART_API, RestartApi } from "./core/restartApi";
 import { API_KINDS, ApiResourceMap } from "./core/driverKinds";
 import { apiEndpoint, Kubeconfig, readKubeconfig, serverIs } from "./core/kubeconfig";
 import { isHttpUrl, PATTERNS, redactUrls } from "./core/shell";
-import { CHART_VERSION, OCI_CHART } from "./providers/gates/chartIndex";
-import { CHART_NAME, parseOciChartRef } from "./providers/gates/chartRegistry";
+import { CHART_NAME, CHART_VERSION, OCI_CHART, parseOciChartRef } from "./core/chart";
+import { DEFAULT_IMAGE_ALLOW_LIST, IMAGE_PREFIX } from "./core/imageAllowList";
 import { TransportSettings } from "./core/transportSpec";
 
 export interface Conductor {
@@ -59,6 +59,8 @@ export interface GraftConfig {
   readonly credentialRotationDays: number;
   /** Project ids whose `magnum-<id>` namespaces the scoped account is bound in. */
   readonly credentialProjects: readonly string[];
+  /** Image prefixes the scoped account's Deployments may run. */
+  readonly credentialImageAllowList: readonly string[];
   readonly transport: TransportSettings;
 }
 
@@ -289,6 +291,14 @@ export function loadConfig(raw: RawConfig, home = os.homedir()): GraftConfig {
         "a project id of 32 hex digits",
         p,
       ),
+      p,
+    ),
+    credentialImageAllowList: stringList(
+      "credentialImageAllowList",
+      json("credentialImageAllowList", "a JSON array of image prefixes"),
+      [...DEFAULT_IMAGE_ALLOW_LIST],
+      (v) => IMAGE_PREFIX.test(v),
+      "an image reference prefix such as registry.example.com/autoscaling/cluster-autoscaler:",
       p,
     ),
     transport: transport(json("transport", TRANSPORT), jujuModel, home, p),

@@ -14,16 +14,12 @@ const OURS = ["core", "openstack", "config", "providers", "components", "index"]
 // How deep a source file may sit below its layer's folder (providers/gates/kinds.ts is depth 2).
 const MAX_DEPTH = 4;
 
-// The one upward import left: config.ts reads the kubeconfig's endpoint with a parser that lives in
-// components/. This exception goes when that parsing moves to core/kubeconfig.ts.
-const EXCEPTIONS = { config: "(?!components/credentialKubeconfig$)" };
-
 // An import of top-level `target` from a file `depth` folders below the root: `./target` from the root,
 // `../target` one folder down, and so on; `target` is a folder (then `/...`) or a module.
 function upward(layer, depth, may) {
   const up = depth === 0 ? "\\./" : `(?:\\.\\./){${depth}}`;
   return OURS.filter((t) => t !== layer && !may.includes(t)).map((target) => ({
-    regex: `^${up}${EXCEPTIONS[layer] ?? ""}${target}(?:/|$)`,
+    regex: `^${up}${target}(?:/|$)`,
     message: `${layer} may import ${may.length ? `only ${may.join(", ")}` : "nothing of ours"}: ${target} is a layer above it (docs/design.md#layers).`,
   }));
 }

@@ -45,9 +45,11 @@ export = async () => {
     cfg.conductorCredential === "scoped"
       ? new ConductorCredential("conductor-credential", {
           provider: mgmt.provider,
+          adminKubeconfig: kubeconfig,
           namespace: cfg.credentialNamespace,
           api: apiEndpoint(mgmtKubeconfig, cfg.mgmtApiHost, cfg.mgmtApiPort),
           projectNamespaces: cfg.credentialProjects.map(projectNamespace),
+          imageAllowList: cfg.credentialImageAllowList,
           rotationDays: cfg.credentialRotationDays,
           destroyMode: cfg.destroyMode,
         })
@@ -71,6 +73,8 @@ export = async () => {
       }),
     );
   }
+  // A rotated-out token is revoked only once every unit holds (and has restarted onto) the new one.
+  credential?.revokeAfter(grafts);
   const acceptance = new Acceptance("acceptance", {
     mgmtProjectId: cfg.mgmtProjectId,
     healthCheckCluster: cfg.healthCheckCluster,

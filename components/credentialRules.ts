@@ -2,34 +2,49 @@
 // magnum-capi-helm 1.4.0 (kubernetes.py, driver.py, helm.py) and the openstack-cluster chart 0.25.1
 // it installs (with its cluster-addons subchart). Each rule says which code needs it.
 //
-// RBAC only adds rights and cannot match a namespace or object name by prefix, so:
-// - the one cluster-scoped need (the driver creates `magnum-<project>` namespaces) is granted for
-//   every namespace name: the account can create any namespace, but cannot read, list or delete any;
+// RBAC only adds rights and matches names exactly, never by prefix, so:
+// - the one cluster-scoped need (the driver's ensure_namespace on `magnum-<project>`) is limited by
+//   resourceNames to the listed projects' namespaces, which the program creates beforehand: the
+//   account cannot read, list, delete or create any other namespace;
 // - everything else is namespaced and lives in NAMESPACE_RULES, a ClusterRole bound by a RoleBinding
 //   in each project namespace. Bound cluster-wide instead, it would also reach kube-system's Secrets.
+// What RBAC cannot say (which labels, which images, which subjects) the admission policy in
+// credentialPolicy.ts says.
 
 export interface CredentialRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
   readonly verbs: readonly string[];
+  /** Only these objects; never empty (RBAC reads an empty list as every object). */
+  readonly resourceNames?: readonly string[];
   /** The driver or chart code that needs it. */
   readonly reason: string;
 }
 
 /** Helm's verbs for an object it renders: read before deciding, create, three-way-merge patch, uninstall. */
 const HELM = ["get", "create", "patch", "delete"] as const;
+/** The same for what the chart marks `helm.sh/resource-policy: keep`: helm never deletes it, nor the driver. */
+const HELM_KEPT = ["get", "create", "patch"] as const;
 
-/** Cluster-scoped, bound by a ClusterRoleBinding. */
-export const CLUSTER_RULES: readonly CredentialRule[] = [
-  {
-    apiGroups: [""],
-    resources: ["namespaces"],
-    verbs: ["create", "patch"],
-    reason:
-      "driver create_cluster: ensure_namespace server-side-applies `<namespace_prefix>-<project>` " +
-      "(apply is a patch, and a create when the namespace is new); it never reads or deletes namespaces",
-  },
-];
+/**
+ * Cluster-scoped, bound by a ClusterRoleBinding: the listed project namespaces only, and nothing at all
+ * when none is listed.
+ */
+export function clusterRules(projectNamespaces: readonly string[]): CredentialRule[] {
+  if (projectNamespaces.length === 0) return [];
+  return [
+    {
+      apiGroups: [""],
+      resources: ["namespaces"],
+      verbs: ["create", "patch"],
+      resourceNames: [...projectNamespaces],
+      reason:
+        "driver create_cluster: ensure_namespace server-side-applies `<namespace_prefix>-<project>` " +
+        "(a patch; the API server checks create too when the namespace is missing); it never reads or " +
+        "deletes namespaces",
+    },
+  ];
+}
 
 /** Namespaced, in a ClusterRole bound by a RoleBinding in each `magnum-<project>` namespace. */
 export const NAMESPACE_RULES: readonly CredentialRule[] = [
@@ -38,9 +53,10 @@ export const NAMESPACE_RULES: readonly CredentialRule[] = [
     resources: ["secrets"],
     verbs: ["get", "list", "create", "update", "patch", "delete", "deletecollection"],
     reason:
-      "driver: applies the app-credential and CA Secrets, reads the cluster's kubeconfig Secret, deletes " +
-      "its Secrets by label (deletecollection); helm: stores releases as Secrets (get, list, create, " +
-      "update, delete) and renders the chart's Secrets (cloud config, containerd auth, add-on values)",
+      "driver: server-side-applies the app-credential Secret `<stack>-cloud-credentials` and reads it " +
+      "back, deletes the cluster's Secrets by label (deletecollection); helm: stores releases as Secrets " +
+      "(get, list, create, update, delete) and renders the chart's Secrets (the admission-configuration " +
+      "Secret on every install and upgrade, the add-on values)",
   },
   {
     apiGroups: [""],
@@ -93,22 +109,24 @@ export const NAMESPACE_RULES: readonly CredentialRule[] = [
   {
     apiGroups: ["controlplane.cluster.x-k8s.io"],
     resources: ["kubeadmcontrolplanes"],
-    verbs: [...HELM],
-    reason: "chart control-plane/kubeadm-control-plane.yaml; the driver gets it for status",
+    verbs: [...HELM_KEPT],
+    reason:
+      "chart control-plane/kubeadm-control-plane.yaml (resource-policy keep: never deleted by helm or " +
+      "the driver); the driver gets it for status",
   },
   {
     apiGroups: ["bootstrap.cluster.x-k8s.io"],
     resources: ["kubeadmconfigtemplates"],
-    verbs: [...HELM],
-    reason: "chart node-group/kubeadm-config-template.yaml",
+    verbs: [...HELM_KEPT],
+    reason: "chart node-group/kubeadm-config-template.yaml (resource-policy keep: never deleted)",
   },
   {
     apiGroups: ["infrastructure.cluster.x-k8s.io"],
     resources: ["openstackclusters", "openstackmachinetemplates"],
-    verbs: [...HELM],
+    verbs: [...HELM_KEPT],
     reason:
-      "chart cluster-openstack.yaml and the control-plane and node-group openstack-machine-template.yaml; " +
-      "the driver gets the OpenStackCluster for status",
+      "chart cluster-openstack.yaml and the control-plane and node-group openstack-machine-template.yaml " +
+      "(resource-policy keep: never deleted); the driver gets the OpenStackCluster for status",
   },
   {
     apiGroups: ["addons.stackhpc.com"],
@@ -129,11 +147,12 @@ export const NAMESPACE_RULES: readonly CredentialRule[] = [
 /** The rules as a Kubernetes PolicyRule list (the reasons stay in code and docs/credential.md). */
 export function policyRules(
   rules: readonly CredentialRule[],
-): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
+): Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }> {
   return rules.map((r) => ({
     apiGroups: [...r.apiGroups],
     resources: [...r.resources],
     verbs: [...r.verbs],
+    ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
   }));
 }
 
@@ -141,7 +160,7 @@ export function policyRules(
 export function driverRights(scoped: boolean, projectNamespaces: readonly string[]) {
   return {
     allNamespaces: !scoped,
-    clusterRules: policyRules(CLUSTER_RULES),
+    clusterRules: policyRules(clusterRules(projectNamespaces)),
     namespacedRules: policyRules(NAMESPACE_RULES),
     namespaces: [...projectNamespaces],
   };

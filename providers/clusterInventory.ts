@@ -1,7 +1,5 @@
-import { spawn } from "child_process";
 import { capiMagnumClusters, ClusterRow, Inventory, inventoryCommand } from "../openstack/clusters";
-import { KUBECONFIG_PY } from "./kubeconfigPython";
-import { killGroup } from "./transport/juju";
+import { ADMIN_KUBE_PY, runLocal } from "./adminKube";
 import { tail } from "./transport/transport";
 
 // What the driver manages right now, asked where Pulumi runs (also at destroy time, when no program
@@ -15,59 +13,16 @@ export interface ClusterInventory {
   readonly capi: string[];
 }
 
-interface Ran {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runLocal(file: string, args: string[], stdin: string, timeoutMs: number): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout also ends what it started (bash -> openstack -> python).
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
-    let stdout = "";
-    let stderr = "";
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid) killGroup(child.pid);
-    }, timeoutMs);
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) stderr += `\nno answer within ${Math.round(timeoutMs / 1000)} s`;
-      resolve({ code: code ?? (signal ? 124 : 1), stdout, stderr });
-    });
-    // A child that exits without reading stdin closes the pipe; its exit status tells the story.
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(stdin);
-  });
-}
-
-/**
- * Lists Cluster objects with the kubeconfig read from stdin (never argv, never a file), by the
- * python3 that the openstack CLI brings (PyYAML included), reading it with KUBECONFIG_PY.
- */
-const LIST_CAPI_CLUSTERS = String.raw`${KUBECONFIG_PY}
-import sys, tempfile, urllib.error, urllib.request
-with tempfile.TemporaryDirectory() as tmp:
-    try:
-        server, context, headers, _ = kube_connection(sys.stdin.read(), "the kubeconfig", tmp)
-    except KubeconfigError as e:
-        sys.exit(str(e))
-    request = urllib.request.Request(server + "/apis/cluster.x-k8s.io/v1beta1/clusters", headers=headers)
-    try:
-        with urllib.request.urlopen(request, context=context, timeout=30) as r:
-            items = json.load(r).get("items") or []
-    except urllib.error.HTTPError as e:
-        sys.exit("HTTP %d %s listing cluster.x-k8s.io/v1beta1 clusters" % (e.code, e.reason))
-    except (urllib.error.URLError, OSError) as e:
-        sys.exit("cannot reach %s: %s" % (server, getattr(e, "reason", e)))
+/** Lists Cluster objects in every namespace; the kubeconfig on stdin. */
+const LIST_CAPI_CLUSTERS =
+  ADMIN_KUBE_PY +
+  String.raw`
+try:
+    items = kube("GET", "/apis/cluster.x-k8s.io/v1beta1/clusters").get("items") or []
+except urllib.error.HTTPError as e:
+    sys.exit("HTTP %d %s listing cluster.x-k8s.io/v1beta1 clusters" % (e.code, e.reason))
+except (urllib.error.URLError, OSError) as e:
+    sys.exit("cannot reach %s: %s" % (server, getattr(e, "reason", e)))
 names = sorted(
     "%s/%s" % (i["metadata"]["namespace"], i["metadata"]["name"])
     for i in items

@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ConductorCredential } from "../components/conductorCredential";
-import { CLUSTER_RULES, NAMESPACE_RULES, policyRules } from "../components/credentialRules";
+import { POD_SECURITY_LABELS } from "../components/credentialPolicy";
+import { clusterRules, NAMESPACE_RULES, policyRules } from "../components/credentialRules";
 
 // The credential component's graph under runtime.setMocks: what it asks the kubernetes provider to
 // create, and the kubeconfig it builds from the token the token controller fills in.
@@ -14,7 +15,6 @@ interface Made {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
-  deletedWith?: string;
 }
 
 function value<T>(o: pulumi.Output<T>): Promise<T> {
@@ -45,6 +45,8 @@ async function build(projectNamespaces: string[], destroyMode: "rollback" | "rem
   const provider = new k8s.Provider("admin", { kubeconfig: "{}" });
   const cred = new ConductorCredential("cred", {
     provider,
+    adminKubeconfig: "{}",
+    imageAllowList: ["registry.k8s.io/autoscaling/cluster-autoscaler:"],
     namespace: "magnum-capi-graft",
     api: { server: "https://10.0.0.5:6443", certificateAuthorityData: CA },
     projectNamespaces,
@@ -64,7 +66,7 @@ describe("ConductorCredential (mocks)", () => {
     const roles = ofType(made, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
     assert.deepStrictEqual(
       roles.map((r) => r.inputs.rules),
-      [policyRules(CLUSTER_RULES), policyRules(NAMESPACE_RULES)],
+      [policyRules(clusterRules(["magnum-p1", "magnum-p2"])), policyRules(NAMESPACE_RULES)],
     );
     const crbs = ofType(made, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
     assert.deepStrictEqual(
@@ -89,7 +91,7 @@ describe("ConductorCredential (mocks)", () => {
     }
   });
 
-  it("names the token Secret by the rotation's generation, so a rotation is a create-then-delete replacement", async () => {
+  it("names the token Secret by the rotation's generation and keeps it on delete: only the revocation step revokes", async () => {
     const { made } = await build([]);
     const [token] = ofType(made, "kubernetes:core/v1:Secret");
     assert.deepStrictEqual(token.inputs.metadata, {
@@ -106,5 +108,58 @@ describe("ConductorCredential (mocks)", () => {
     assert.match(kubeconfig, /^ {4}server: https:\/\/10\.0\.0\.5:6443$/m);
     assert.ok(kubeconfig.includes(`    certificate-authority-data: ${CA}\n`));
     assert.ok(kubeconfig.includes(`    token: ${TOKEN}\n`));
+  });
+
+  it("labels (or creates) each project namespace at Pod Security baseline, kept on destroy", async () => {
+    const { made } = await build(["magnum-p1"], "remove");
+    const patches = ofType(made, "kubernetes:core/v1:NamespacePatch");
+    assert.deepStrictEqual(
+      patches.map((p) => (p.inputs.metadata as { name: string; labels: unknown }).labels),
+      [POD_SECURITY_LABELS],
+    );
+    assert.deepStrictEqual(POD_SECURITY_LABELS, {
+      "pod-security.kubernetes.io/enforce": "baseline",
+      "pod-security.kubernetes.io/warn": "baseline",
+      "pod-security.kubernetes.io/audit": "baseline",
+    });
+  });
+
+  it("grants no namespace at all when no project is listed", async () => {
+    const { made } = await build([]);
+    const [cluster] = ofType(made, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
+    assert.deepStrictEqual(cluster.inputs.rules, []);
+  });
+
+  it("binds one admission policy per kind, to this account only", async () => {
+    const { made } = await build(["magnum-p1"]);
+    const policies = ofType(made, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+    assert.deepStrictEqual(
+      policies.map((p) => (p.inputs.metadata as { name: string }).name).sort(),
+      ["deployments", "namespaces", "rolebindings", "roles", "secrets"].map((k) => `magnum-conductor-${k}`),
+    );
+    for (const p of policies) {
+      const spec = p.inputs.spec as { matchConditions: unknown; failurePolicy: string };
+      assert.deepStrictEqual(spec.matchConditions, [
+        {
+          name: "conductor-account",
+          expression:
+            "request.userInfo.username == 'system:serviceaccount:magnum-capi-graft:magnum-conductor'",
+        },
+      ]);
+      assert.equal(spec.failurePolicy, "Fail");
+    }
+    const bindings = ofType(
+      made,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+    );
+    assert.deepStrictEqual(
+      bindings
+        .map((b) => b.inputs.spec as { policyName: string; validationActions: string[] })
+        .sort((a, b) => a.policyName.localeCompare(b.policyName)),
+      ["deployments", "namespaces", "rolebindings", "roles", "secrets"].map((k) => ({
+        policyName: `magnum-conductor-${k}`,
+        validationActions: ["Deny"],
+      })),
+    );
   });
 });

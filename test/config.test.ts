@@ -456,6 +456,22 @@ describe("configuration", () => {
       [c.conductorCredential, c.credentialNamespace, c.credentialRotationDays, c.credentialProjects],
       ["scoped", "conductor-creds", 30, ["0123456789abcdef0123456789abcdef"]],
     );
+    assert.deepEqual(c.credentialImageAllowList, ["registry.k8s.io/autoscaling/cluster-autoscaler:"]);
+    const mirrored = [
+      "registry.example.com/autoscaling/cluster-autoscaler:",
+      "registry.example.com/ca@sha256:",
+    ];
+    assert.deepEqual(
+      load({ credentialImageAllowList: JSON.stringify(mirrored) }).credentialImageAllowList,
+      mirrored,
+    );
+  });
+
+  it("refuses an image prefix that could leave the policy's CEL string", () => {
+    assert.deepEqual(problemsOf({ credentialImageAllowList: `["registry.k8s.io/x:", "a' || true || '"]` }), [
+      "magnum-capi-graft:credentialImageAllowList[1]: expected an image reference prefix such as " +
+        "registry.example.com/autoscaling/cluster-autoscaler:, got \"a' || true || '\"",
+    ]);
   });
 
   it("refuses scoped with a kubeconfig whose server has no inline CA, naming the key and no secret", () => {

@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CLUSTER_RULES, NAMESPACE_RULES } from "../components/credentialRules";
+import { clusterRules, NAMESPACE_RULES, policyRules } from "../components/credentialRules";
 
 describe("credentialRules", () => {
-  const all = [...CLUSTER_RULES, ...NAMESPACE_RULES];
+  const all = [...clusterRules(["magnum-p1"]), ...NAMESPACE_RULES];
 
   it("grants no wildcard and no verb that widens the account's own rights", () => {
     for (const r of all) {
@@ -27,11 +27,29 @@ describe("credentialRules", () => {
     for (const r of all) for (const f of forbidden) assert.ok(!r.resources.includes(f), `${f}: ${r.reason}`);
   });
 
-  it("keeps the only cluster-wide rule to creating and patching namespaces", () => {
-    assert.deepStrictEqual(
-      CLUSTER_RULES.map((r) => [r.resources, r.verbs]),
-      [[["namespaces"], ["create", "patch"]]],
-    );
+  it("keeps the only cluster-wide rule to the listed project namespaces, and grants nothing for none", () => {
+    assert.deepStrictEqual(policyRules(clusterRules(["magnum-p1", "magnum-p2"])), [
+      {
+        apiGroups: [""],
+        resources: ["namespaces"],
+        verbs: ["create", "patch"],
+        resourceNames: ["magnum-p1", "magnum-p2"],
+      },
+    ]);
+    // RBAC reads `resourceNames: []` as every name: no project, no rule at all.
+    assert.deepStrictEqual(clusterRules([]), []);
+  });
+
+  it("never deletes what the chart keeps (helm.sh/resource-policy: keep)", () => {
+    for (const kept of [
+      "kubeadmcontrolplanes",
+      "kubeadmconfigtemplates",
+      "openstackclusters",
+      "openstackmachinetemplates",
+    ]) {
+      const rule = NAMESPACE_RULES.find((r) => r.resources.includes(kept));
+      assert.deepStrictEqual(rule?.verbs, ["get", "create", "patch"], kept);
+    }
   });
 
   it("gives every rule a reason", () => {

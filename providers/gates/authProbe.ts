@@ -46,15 +46,20 @@ for ns, rule in checks:
         for res in rule["resources"]:
             resource, _, sub = res.partition("/")
             for verb in rule["verbs"]:
-                attrs = {"verb": verb, "group": group, "resource": resource}
-                if sub:
-                    attrs["subresource"] = sub
-                if ns:
-                    attrs["namespace"] = ns
-                if allowed(attrs):
-                    held += 1
-                else:
-                    denied.append("%s %s%s%s" % (verb, group + "/" if group else "", res, " in " + ns if ns else ""))
+                # A rule limited to some objects holds only for them: each is asked by name.
+                for name in rule.get("resourceNames") or [None]:
+                    attrs = {"verb": verb, "group": group, "resource": resource}
+                    if sub:
+                        attrs["subresource"] = sub
+                    if ns:
+                        attrs["namespace"] = ns
+                    if name:
+                        attrs["name"] = name
+                    if allowed(attrs):
+                        held += 1
+                    else:
+                        denied.append("%s %s%s%s%s" % (verb, group + "/" if group else "", res,
+                                                       " " + name if name else "", " in " + ns if ns else ""))
 if denied:
     out("denied", "; ".join(denied[:6]) + (" (and %d more)" % (len(denied) - 6) if len(denied) > 6 else ""))
 out("held", str(held))

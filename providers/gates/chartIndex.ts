@@ -1,16 +1,12 @@
 import { ChartIndexCheck } from "./types";
-import { CHART_NAME, chartRegistryScript, parseOciChartRef } from "./chartRegistry";
+import { CHART_NAME, CHART_VERSION, OCI_CHART, parseOciChartRef } from "../../core/chart";
+import { chartRegistryScript } from "./chartRegistry";
 import { isHttpUrl, mustMatch, redactUrls, shq } from "../../core/shell";
 
 // The chart half of the compatibility gate: the configured chart version must be where the driver
 // fetches it from, as a conductor sees it (the conductors fetch the chart after the restart): in
 // the repo's index.yaml, or, for `oci://` with no repo (the driver then passes no --repo), among
 // the registry's tags.
-
-export const CHART_VERSION = /^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/;
-
-export const OCI_CHART =
-  "an OCI reference oci://host[:port]/path/chart (lowercase path, no credentials, no tag)";
 
 export function validateChartIndex(c: ChartIndexCheck): void {
   if (c.repo === "") {

@@ -111,6 +111,7 @@ emit seen "\${seen# }"`,
         for (const g of rule.apiGroups) mustMatch("apiGroup", g, /^([a-z0-9.-]*)$/, "an API group");
         for (const r of rule.resources) mustMatch("resource", r, /^[a-z]+(\/[a-z]+)?$/, "a resource");
         for (const v of rule.verbs) mustMatch("verb", v, /^[a-z]+$/, "a verb");
+        for (const n of rule.resourceNames ?? []) mustMatch("resourceName", n, PATTERNS.namespace, "a name");
       }
     },
     script: (c) => {

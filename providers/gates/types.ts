@@ -27,6 +27,8 @@ export interface AuthRule {
   readonly apiGroups: string[];
   readonly resources: string[];
   readonly verbs: string[];
+  /** Held for these objects only: each is asked by name. */
+  readonly resourceNames?: string[];
 }
 
 /**

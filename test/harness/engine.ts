@@ -74,6 +74,8 @@ export function loadProvider(text: unknown): DynamicProvider {
 
 export class MiniEngine {
   readonly state = new Map<string, StateEntry>();
+  /** Old objects of replacements a failed up did not get to delete: the next up deletes them first. */
+  readonly pendingDeletes: StateEntry[] = [];
   /** Serialized providers by resource kind (`RemoteFile`, ...) that stand in for the program's own. */
   private providerTexts: Readonly<Record<string, string>> = {};
   private providerNames: ReadonlySet<string> = new Set();
@@ -90,6 +92,12 @@ export class MiniEngine {
     // Replaced natives are created first and their old objects deleted at the end, as the engine's
     // default create-before-delete replacement does.
     const replaced: StateEntry[] = [];
+    if (!preview) {
+      for (const old of this.pendingDeletes.splice(0)) {
+        if (!old.retainOnDelete) await this.natives.delete(old);
+        ops.push({ name: old.name, type: old.type, op: "delete" });
+      }
+    }
     const run = await runProgram(
       config,
       {
@@ -124,7 +132,10 @@ export class MiniEngine {
         call: (token, inputs) => this.natives.call(token, inputs),
       },
       { preview },
-    );
+    ).catch((e: unknown) => {
+      if (!preview) this.pendingDeletes.push(...replaced);
+      throw e;
+    });
     if (!preview) {
       for (const old of replaced) {
         if (!old.retainOnDelete) await this.natives.delete(old);

@@ -182,13 +182,23 @@ const CONTROLLERS: Readonly<Record<string, string>> = {
   "orc-system/orc-controller-manager": "quay.io/orc/openstack-resource-controller:v2.5.1",
 };
 
+export interface KubeOptions {
+  /**
+   * kube-controller-manager controllers besides the serviceaccount-token controller, e.g. the
+   * deployment and replicaset controllers that turn a Deployment into Pods (Pod Security admission
+   * judges those Pods). Off by default: they would overwrite the CAPO status the tests write.
+   */
+  readonly controllers?: readonly string[];
+}
+
 /**
- * etcd and kube-apiserver on loopback, RBAC on, the management cluster's CRDs loaded, the CAPI, CAPO
- * and ORC controller Deployments present (CAPO without an Available condition until the test writes
- * one), and kube-controller-manager running only the serviceaccount-token controller (it fills token
- * Secrets).
+ * etcd and kube-apiserver on loopback, RBAC, Pod Security and ValidatingAdmissionPolicy admission on,
+ * the management cluster's CRDs loaded, the CAPI, CAPO and ORC controller Deployments present (CAPO
+ * without an Available condition until the test writes one), and kube-controller-manager running the
+ * serviceaccount-token controller (it fills token Secrets), the admission policy status controller
+ * (it type-checks a policy's CEL) and `controllers`.
  */
-export async function startKubeApiServer(): Promise<KubeApiServer> {
+export async function startKubeApiServer(options: KubeOptions = {}): Promise<KubeApiServer> {
   const bins = kubeBinaries();
   if ("missing" in bins) throw new Error(`kube fixture: missing ${bins.missing}`);
   const dir = tempDir("kube");
@@ -236,6 +246,11 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
           `--token-auth-file=${f("tokens.csv")}`,
           "--anonymous-auth=false",
           "--authorization-mode=Node,RBAC",
+          // As every cluster that runs CAPI controllers: Pod Security, not this flag, decides.
+          "--allow-privileged=true",
+          // Both are on by default since 1.30 (PodSecurity since 1.25); named so a change of defaults
+          // cannot silently drop what the scoped credential relies on.
+          "--enable-admission-plugins=PodSecurity,ValidatingAdmissionPolicy",
           "--service-account-issuer=https://kubernetes.default.svc",
           `--service-account-key-file=${f("sa.pub")}`,
           `--service-account-signing-key-file=${f("sa.key")}`,
@@ -272,7 +287,12 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
         bins.controllerManager,
         [
           `--kubeconfig=${f("admin.kubeconfig")}`,
-          "--controllers=serviceaccount-token-controller",
+          // The status controller type-checks admission policies' CEL and reports it in their status.
+          `--controllers=${[
+            "serviceaccount-token-controller",
+            "validatingadmissionpolicy-status-controller",
+            ...(options.controllers ?? []),
+          ].join(",")}`,
           `--service-account-private-key-file=${f("sa.key")}`,
           `--root-ca-file=${f("ca.crt")}`,
           "--leader-elect=false",

@@ -5,6 +5,8 @@ export interface KubeReply {
   readonly status: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly body: any;
+  /** The Warning headers (admission warnings, e.g. Pod Security's for a Deployment). */
+  readonly warnings: string[];
 }
 
 export interface KubeRequest {
@@ -51,7 +53,8 @@ export class KubeClient {
           } catch {
             // /readyz and friends answer text
           }
-          resolve({ status: res.statusCode ?? 0, body });
+          const w = res.headers.warning;
+          resolve({ status: res.statusCode ?? 0, body, warnings: w === undefined ? [] : [w].flat() });
         });
         res.on("error", reject);
       });

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { MiniEngine } from "../harness/engine";
+import { MiniEngine, Natives } from "../harness/engine";
 import { KubeApiServer } from "../kube/apiserver";
 import { CloudOptions, operatorKubeconfig, StubCloud } from "./cloud/cloud";
 import { helmReleaseSecret } from "./cloud/helmRelease";
@@ -140,8 +140,9 @@ export class Lab {
     };
   }
 
-  engine(): MiniEngine {
-    return new MiniEngine(new LabNatives(PROJECT_ID, this.mgmt));
+  /** An engine on this world; `wrap` may watch every native operation (it runs the given ones). */
+  engine(wrap: (natives: Natives) => Natives = (n) => n): MiniEngine {
+    return new MiniEngine(wrap(new LabNatives(PROJECT_ID, this.mgmt)));
   }
 
   async stop(): Promise<void> {

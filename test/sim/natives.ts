@@ -47,16 +47,16 @@ async function kubeGet(kube: KubeAccess, type: string, id: string): Promise<Reco
   return res.body as Record<string, unknown>;
 }
 
-/** The REST path of a kubernetes object the credential component registers (core and RBAC kinds). */
+/** The REST path of a kubernetes object the credential component registers (core, RBAC, admission). */
 function kubePath(type: string, inputs: Record<string, unknown>): string | undefined {
   const m =
-    /^kubernetes:(core|rbac\.authorization\.k8s\.io)\/v1:(Namespace|ServiceAccount|Secret|ClusterRole|ClusterRoleBinding|RoleBinding)$/.exec(
+    /^kubernetes:(core|rbac\.authorization\.k8s\.io|admissionregistration\.k8s\.io)\/v1:(Namespace|ServiceAccount|Secret|ClusterRole|ClusterRoleBinding|RoleBinding|ValidatingAdmissionPolicy|ValidatingAdmissionPolicyBinding)(?:Patch)?$/.exec(
       type,
     );
   if (!m) return undefined;
   const meta = inputs.metadata as { name: string; namespace?: string };
-  const base = m[1] === "core" ? "/api/v1" : "/apis/rbac.authorization.k8s.io/v1";
-  const plural = `${m[2].toLowerCase()}s`;
+  const base = m[1] === "core" ? "/api/v1" : `/apis/${m[1]}/v1`;
+  const plural = m[2].endsWith("Policy") ? "validatingadmissionpolicies" : `${m[2].toLowerCase()}s`;
   return `${base}${meta.namespace ? `/namespaces/${meta.namespace}` : ""}/${plural}/${meta.name}`;
 }
 
@@ -67,6 +67,24 @@ export async function kubePut(kube: KubeAccess, path: string, inputs: Record<str
   if (res.status < 200 || res.status > 299)
     throw new Error(`PUT ${path}: ${res.status} ${String(body?.message ?? "")}`);
   return body;
+}
+
+/** A Patch resource's server-side apply: its labels and annotations over the live object, or a new one. */
+async function kubeMerge(kube: KubeAccess, path: string, inputs: Record<string, unknown>) {
+  const live = await client(kube).request("GET", path);
+  const current = (live.status === 200 ? live.body : { metadata: {} }) as {
+    metadata: Record<string, object>;
+  };
+  const meta = inputs.metadata as Record<string, object>;
+  return kubePut(kube, path, {
+    ...current,
+    metadata: {
+      ...current.metadata,
+      name: meta.name,
+      labels: { ...current.metadata.labels, ...meta.labels },
+      annotations: { ...current.metadata.annotations, ...meta.annotations },
+    },
+  });
 }
 
 async function kubeDelete(kube: KubeAccess, path: string): Promise<void> {
@@ -163,7 +181,9 @@ export class LabNatives implements Natives {
       const oldPath = old ? kubePath(r.type, old.inputs) : undefined;
       const renamed = oldPath !== undefined && oldPath !== path;
       if (preview) return same(old ? (renamed ? "replace" : "update") : "create");
-      const live = await kubePut(this.kube, path, r.inputs);
+      const live = r.type.endsWith("Patch")
+        ? await kubeMerge(this.kube, path, r.inputs)
+        : await kubePut(this.kube, path, r.inputs);
       return {
         id: path,
         state: { ...r.inputs, ...live },

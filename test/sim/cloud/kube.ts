@@ -148,7 +148,8 @@ export class Kube {
     const items = this.s.helmReleases
       .filter((r) => namespace === undefined || r.namespace === namespace)
       .map((r) => helmReleaseSecret(r.name, r.namespace))
-      .filter((s) => matches(s.metadata.labels, selector));
+      .concat(this.objects.list("secrets", namespace) as unknown as ReturnType<typeof helmReleaseSecret>[])
+      .filter((s) => matches(s.metadata.labels ?? {}, selector));
     return json(200, { kind: "SecretList", apiVersion: "v1", metadata: { resourceVersion: "1" }, items });
   }
 

@@ -18,6 +18,7 @@ export interface Attributes {
   readonly group: string;
   readonly resource: string;
   readonly subresource?: string;
+  readonly name?: string;
 }
 
 type Obj = Record<string, unknown> & {
@@ -28,6 +29,7 @@ interface Rule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  resourceNames?: string[];
 }
 
 /** The object kinds this store keeps, by their REST path segment. */
@@ -38,12 +40,14 @@ const KINDS: Record<string, { kind: string; namespaced: boolean }> = {
   clusterroles: { kind: "ClusterRole", namespaced: false },
   clusterrolebindings: { kind: "ClusterRoleBinding", namespaced: false },
   rolebindings: { kind: "RoleBinding", namespaced: true },
+  validatingadmissionpolicies: { kind: "ValidatingAdmissionPolicy", namespaced: false },
+  validatingadmissionpolicybindings: { kind: "ValidatingAdmissionPolicyBinding", namespaced: false },
 };
 
-/** `/api/v1/...` or `/apis/rbac.authorization.k8s.io/v1/...`: plural, namespace and name. */
+/** `/api/v1/...`, `/apis/rbac.authorization.k8s.io/v1/...` or admissionregistration: plural, namespace, name. */
 export function objectPath(p: string): { plural: string; namespace?: string; name?: string } | undefined {
   const m =
-    /^\/(?:api\/v1|apis\/rbac\.authorization\.k8s\.io\/v1)(?:\/namespaces\/([^/]+)(?=\/))?\/([a-z]+)(?:\/([^/]+))?$/.exec(
+    /^\/(?:api\/v1|apis\/(?:rbac\.authorization|admissionregistration)\.k8s\.io\/v1)(?:\/namespaces\/([^/]+)(?=\/))?\/([a-z]+)(?:\/([^/]+))?$/.exec(
       p,
     );
   if (!m || !KINDS[m[2]] || (KINDS[m[2]].namespaced && !m[1] && m[2] !== "namespaces")) return undefined;
@@ -87,9 +91,19 @@ export class KubeObjects {
         (r) =>
           [a.group, "*"].some((g) => r.apiGroups.includes(g)) &&
           [resource, "*"].some((x) => r.resources.includes(x)) &&
-          [a.verb, "*"].some((v) => r.verbs.includes(v)),
+          [a.verb, "*"].some((v) => r.verbs.includes(v)) &&
+          // RBAC: a rule with resourceNames holds only for a request that names one of them.
+          (!r.resourceNames?.length || (a.name !== undefined && r.resourceNames.includes(a.name))),
       );
     });
+  }
+
+  /** The stored objects of a kind, in one namespace or all. */
+  list(plural: string, namespace: string | undefined): Obj[] {
+    const prefix = `${plural}/${namespace ?? ""}`;
+    return [...this.objects.entries()]
+      .filter(([k]) => (namespace === undefined ? k.startsWith(`${plural}/`) : k.startsWith(`${prefix}/`)))
+      .map(([, o]) => o);
   }
 
   get(plural: string, namespace: string | undefined, name: string): Obj | undefined {
