@@ -2,6 +2,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import { unitCommand } from "../unit/simUnit";
 import { claimIndex, JujuCall, JujuConfig, readConfig, readKnobs, UsageError } from "./config";
+import { claimUnitCall, engineChain, interruptEngine, isSignalledCall, killEngine } from "./engineSignal";
 import { statusJson } from "./status";
 
 interface SshArgs {
@@ -53,7 +54,9 @@ async function ssh(config: JujuConfig, argv: string[], start: number): Promise<n
   if (!unitName) throw new Error(`unit "${parsed.target}" not found`);
   const unit = config.units[unitName];
   const index = claimIndex(config.seqDir);
+  const unitNth = claimUnitCall(config, unitName);
   const knobs = readKnobs(config.knobsFile);
+  const chain = knobs.engineParent === undefined ? undefined : engineChain(knobs.engineParent);
   const call: JujuCall = {
     index,
     argv,
@@ -63,9 +66,19 @@ async function ssh(config: JujuConfig, argv: string[], start: number): Promise<n
     exit: 0,
     start,
     end: 0,
+    ...(chain ? { engine: chain[chain.length - 1].pid } : {}),
   };
+  const signal =
+    knobs.signalEngine &&
+    chain &&
+    isSignalledCall(config, knobs.signalEngine, unitName, { index, unitNth, command: parsed.command })
+      ? knobs.signalEngine.how
+      : undefined;
+  if (signal) call.signalled = signal;
+  if (signal === "interrupt" && chain) interruptEngine(chain);
   const finish = (exit: number): number => {
     log(config, { ...call, exit, end: Date.now() });
+    if (signal === "kill" && chain) killEngine(knobs, chain);
     return exit;
   };
   if (knobs.hangOnCall === index) {
