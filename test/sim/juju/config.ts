@@ -33,8 +33,8 @@ export interface JujuKnobs {
  * is given, else over all units) and, when `command` is given, its command line matches it; only the
  * first match signals.
  * - `kill`: once the call has run on the unit, before its caller learns the result, SIGKILL the
- *   process group of every process between this juju and the test: the CLI and the plugins the
- *   engine started (each plugin is a process group of its own). The engine dies not knowing.
+ *   CLI's process group and every process group below it (each plugin the engine started is one, so
+ *   is each juju in flight). The engine dies not knowing.
  * - `interrupt`: when the call starts, SIGINT to the CLI's process group only, as Ctrl-C in the
  *   operator's terminal does (the plugins are not in the terminal's foreground group).
  */

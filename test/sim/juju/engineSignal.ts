@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { claimIndex, EngineSignal, JujuConfig, JujuKnobs } from "./config";
+import { claimIndex, EngineSignal, JujuConfig } from "./config";
 
 // How the fake juju stands in for the operator's worst hour: it finds the `pulumi` CLI it runs
 // under and kills it (with the plugins) or interrupts it at a chosen call. The engine is found by
@@ -22,17 +22,12 @@ function stat(pid: number): { ppid: number; pgrp: number } | undefined {
   }
 }
 
-/**
- * This process's ancestors up to the one whose parent is `parent` (the CLI, last), nearest first;
- * undefined when `parent` is not an ancestor (juju run by hand).
- */
-export function engineChain(parent: number): Proc[] | undefined {
-  const chain: Proc[] = [];
+/** The ancestor of this juju whose parent is `parent` (the CLI); undefined when there is none. */
+export function engineOf(parent: number): Proc | undefined {
   for (let pid = process.ppid; pid > 1;) {
     const s = stat(pid);
     if (!s) return undefined;
-    chain.push({ pid, pgrp: s.pgrp });
-    if (s.ppid === parent) return chain;
+    if (s.ppid === parent) return { pid, pgrp: s.pgrp };
     pid = s.ppid;
   }
   return undefined;
@@ -64,14 +59,35 @@ export function claimUnitCall(config: JujuConfig, unit: string): number {
   return claimIndex(dir);
 }
 
-/** SIGKILLs the CLI's process group and every plugin's between it and this juju, the CLI first. */
-export function killEngine(knobs: JujuKnobs, chain: Proc[]): void {
-  const own = process.pid;
-  const spare = new Set([stat(own)?.pgrp, knobs.engineParent && stat(knobs.engineParent)?.pgrp]);
-  for (const p of [...chain].reverse()) {
-    if (spare.has(p.pgrp)) continue;
+/** Every process below `root`, from /proc. */
+function descendants(root: number): Proc[] {
+  const children = new Map<number, Proc[]>();
+  for (const name of fs.readdirSync("/proc")) {
+    const pid = Number(name);
+    const s = Number.isInteger(pid) ? stat(pid) : undefined;
+    if (s) children.set(s.ppid, [...(children.get(s.ppid) ?? []), { pid, pgrp: s.pgrp }]);
+  }
+  const out: Proc[] = [];
+  for (let todo = [root]; todo.length > 0;) {
+    const next = children.get(todo.pop() as number) ?? [];
+    out.push(...next);
+    todo.push(...next.map((p) => p.pid));
+  }
+  return out;
+}
+
+/**
+ * SIGKILLs the CLI's process group, then every process group below it: each plugin the engine
+ * started is a group of its own, and so is each juju a provider runs (the other units' calls in
+ * flight die with theirs, cut off mid-script as by a dropped connection). Not this juju's own group.
+ */
+export function killEngine(cli: Proc): void {
+  const own = stat(process.pid)?.pgrp;
+  const groups = new Set([cli.pgrp, ...descendants(cli.pid).map((p) => p.pgrp)]);
+  groups.delete(own as number);
+  for (const g of groups) {
     try {
-      process.kill(-p.pgrp, "SIGKILL");
+      process.kill(-g, "SIGKILL");
     } catch {
       // Already gone.
     }
@@ -79,8 +95,7 @@ export function killEngine(knobs: JujuKnobs, chain: Proc[]): void {
 }
 
 /** Ctrl-C in the operator's terminal: SIGINT to the foreground process group, the CLI's. */
-export function interruptEngine(chain: Proc[]): void {
-  const cli = chain[chain.length - 1];
+export function interruptEngine(cli: Proc): void {
   try {
     process.kill(-cli.pgrp, "SIGINT");
   } catch {

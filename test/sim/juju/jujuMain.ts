@@ -2,7 +2,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import { unitCommand } from "../unit/simUnit";
 import { claimIndex, JujuCall, JujuConfig, readConfig, readKnobs, UsageError } from "./config";
-import { claimUnitCall, engineChain, interruptEngine, isSignalledCall, killEngine } from "./engineSignal";
+import { claimUnitCall, engineOf, interruptEngine, isSignalledCall, killEngine } from "./engineSignal";
 import { statusJson } from "./status";
 
 interface SshArgs {
@@ -56,7 +56,7 @@ async function ssh(config: JujuConfig, argv: string[], start: number): Promise<n
   const index = claimIndex(config.seqDir);
   const unitNth = claimUnitCall(config, unitName);
   const knobs = readKnobs(config.knobsFile);
-  const chain = knobs.engineParent === undefined ? undefined : engineChain(knobs.engineParent);
+  const cli = knobs.engineParent === undefined ? undefined : engineOf(knobs.engineParent);
   const call: JujuCall = {
     index,
     argv,
@@ -66,19 +66,19 @@ async function ssh(config: JujuConfig, argv: string[], start: number): Promise<n
     exit: 0,
     start,
     end: 0,
-    ...(chain ? { engine: chain[chain.length - 1].pid } : {}),
+    ...(cli ? { engine: cli.pid } : {}),
   };
   const signal =
     knobs.signalEngine &&
-    chain &&
+    cli &&
     isSignalledCall(config, knobs.signalEngine, unitName, { index, unitNth, command: parsed.command })
       ? knobs.signalEngine.how
       : undefined;
   if (signal) call.signalled = signal;
-  if (signal === "interrupt" && chain) interruptEngine(chain);
+  if (signal === "interrupt" && cli) interruptEngine(cli);
   const finish = (exit: number): number => {
     log(config, { ...call, exit, end: Date.now() });
-    if (signal === "kill" && chain) killEngine(knobs, chain);
+    if (signal === "kill" && cli) killEngine(cli);
     return exit;
   };
   if (knobs.hangOnCall === index) {
