@@ -1,5 +1,47 @@
 import tseslint from "typescript-eslint";
 
+// The layers (docs/design.md#layers): each may import, of ours, only itself and the layers listed.
+// index.ts and test/ may import anything. openstack/ (the CLI wrapper) needs only core/, so providers/
+// (the destroy guard's cluster inventory) may use it as well as components/.
+const LAYERS = [
+  { layer: "core", may: [] },
+  { layer: "openstack", may: ["core"] },
+  { layer: "config", may: ["core"] },
+  { layer: "providers", may: ["core", "openstack"] },
+  { layer: "components", may: ["core", "openstack", "config", "providers"] },
+];
+const OURS = ["core", "openstack", "config", "providers", "components", "index"];
+// How deep a source file may sit below its layer's folder (providers/gates/kinds.ts is depth 2).
+const MAX_DEPTH = 4;
+
+// The one upward import left: config.ts reads the kubeconfig's endpoint with a parser that lives in
+// components/. This exception goes when that parsing moves to core/kubeconfig.ts.
+const EXCEPTIONS = { config: "(?!components/credentialKubeconfig$)" };
+
+// An import of top-level `target` from a file `depth` folders below the root: `./target` from the root,
+// `../target` one folder down, and so on; `target` is a folder (then `/...`) or a module.
+function upward(layer, depth, may) {
+  const up = depth === 0 ? "\\./" : `(?:\\.\\./){${depth}}`;
+  return OURS.filter((t) => t !== layer && !may.includes(t)).map((target) => ({
+    regex: `^${up}${EXCEPTIONS[layer] ?? ""}${target}(?:/|$)`,
+    message: `${layer} may import ${may.length ? `only ${may.join(", ")}` : "nothing of ours"}: ${target} is a layer above it (docs/design.md#layers).`,
+  }));
+}
+
+const layering = LAYERS.flatMap(({ layer, may }) =>
+  layer === "config"
+    ? [
+        {
+          files: ["config.ts"],
+          rules: { "no-restricted-imports": ["error", { patterns: upward(layer, 0, may) }] },
+        },
+      ]
+    : Array.from({ length: MAX_DEPTH }, (_, i) => ({
+        files: [`${layer}/${"*/".repeat(i)}*.ts`],
+        rules: { "no-restricted-imports": ["error", { patterns: upward(layer, i + 1, may) }] },
+      })),
+);
+
 export default tseslint.config(
   { ignores: ["build/**", "node_modules/**"] },
   ...tseslint.configs.recommended,
@@ -12,4 +54,5 @@ export default tseslint.config(
       "@typescript-eslint/no-require-imports": "off",
     },
   },
+  ...layering,
 );

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-/** What a chart release series was tested with (capi-helm-charts release notes, FACTS.md). */
+/** What a chart release series was tested with: its release notes (docs/design.md#chart-compatibility). */
 export interface TestedWith {
   readonly capi: string;
   readonly capo: string;

@@ -126,7 +126,7 @@ export const NAMESPACE_RULES: readonly CredentialRule[] = [
   },
 ];
 
-/** The rules as a Kubernetes PolicyRule list (the reasons stay in code and the README). */
+/** The rules as a Kubernetes PolicyRule list (the reasons stay in code and docs/credential.md). */
 export function policyRules(
   rules: readonly CredentialRule[],
 ): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {

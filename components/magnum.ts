@@ -1,4 +1,4 @@
-// Where things live on a charm-managed Ubuntu conductor (FACTS.md), in one place.
+// Where things live on a charm-managed Ubuntu conductor (docs/design.md#conductor-unit), in one place.
 export const MAGNUM = {
   service: "magnum-conductor",
   initScript: "/etc/init.d/magnum-conductor",

@@ -1,6 +1,6 @@
 // The kinds magnum-capi-helm 1.4.0 resolves through `api_resources`, and the version its code falls
-// back to when a kind is absent from the map (FACTS.md). One list for the config keys, the
-// management-cluster reads and the derivation.
+// back to when a kind is absent from the map (docs/design.md#driver-api-resources). One list for
+// the config keys, the management-cluster reads and the derivation.
 
 export interface DriverKind {
   readonly kind: string;

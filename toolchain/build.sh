@@ -39,7 +39,7 @@ elif [ -x "$machine/pulumi" ]; then
 else
   echo "pulumi v$version: building with $(go version) (several minutes cold)" >&2
   (cd "$root/toolchain/pulumi" && GOTOOLCHAIN=local nice go build -trimpath -o "$machine/pulumi.tmp" \
-    -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
   built=$("$machine/pulumi.tmp" version)
   [ "$built" = "v$version" ] || { echo "toolchain/build.sh: built CLI says $built, expected v$version" >&2; exit 1; }

@@ -186,7 +186,7 @@ async function bench(transport: Transport, units: number, latency: number): Prom
   }
 }
 
-/** The figures as the README's table. */
+/** The figures as docs/benchmark.md's table. */
 function table(rows: readonly Row[]): void {
   print(
     "\n| transport | units | operation | wall time | remote calls (per unit) | SSH connections | restart windows (s) |",

@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import * as fs from "fs";
 import * as path from "path";
 
 // Stand-in for the pulumi-language-nodejs plugin, which the Go module proxy here refuses to serve:
@@ -17,8 +18,21 @@ const { grpcChannelOptions } = require("@pulumi/pulumi/runtime/settings") as {
   grpcChannelOptions: grpc.ChannelOptions;
 };
 
-const program = async () =>
-  (require(path.resolve(__dirname, "../../index.js")) as () => Promise<Record<string, unknown>>)();
+// GRAFT_HOST_TIMING=<file>: the benchmark's split of a run (test/bench/preview.ts), a JSON line per run.
+const timing = process.env.GRAFT_HOST_TIMING;
+
+const program = async () => {
+  const started = Date.now();
+  const main = require(path.resolve(__dirname, "../../index.js")) as () => Promise<Record<string, unknown>>;
+  const loaded = Date.now();
+  const outputs = await main();
+  if (timing)
+    fs.appendFileSync(
+      timing,
+      `${JSON.stringify({ loadMs: loaded - started, runMs: Date.now() - loaded })}\n`,
+    );
+  return outputs;
+};
 
 const server = new grpc.Server(grpcChannelOptions);
 server.addService(LanguageRuntimeService, new LanguageServer(program));

@@ -3,8 +3,9 @@ import { runCommandResource } from "../../sim/natives";
 import { changedKeys, serve } from "./serve";
 
 // Stand-in for pulumi-command 1.2.1 (refused by the Go module proxy here): local.Command and
-// local.run, run the way that provider runs them (FACTS.md): `create` on create, `update` (else
-// `create`) on a change, a replacement when `triggers` change, `delete` on delete.
+// local.run, run the way that provider runs them (docs/design.md#pulumi-command): `create` on
+// create, `update` (else `create`) on a change, a replacement when `triggers` change, `delete` on
+// delete.
 
 const INPUTS = ["create", "update", "delete", "interpreter", "dir", "environment", "stdin", "triggers"];
 
