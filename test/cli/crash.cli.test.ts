@@ -107,6 +107,7 @@ describe("the real pulumi CLI killed, interrupted, or run twice at once", functi
     async function assertStoppedCleanly(r: CliResult, p: Position): Promise<void> {
       assert.notEqual(r.code, 0, `interrupted at ${positionName(p)}`);
       assert.equal(r.signal, null, "the CLI exited by itself");
+      assert.match(r.output, /error: update canceled/);
       const call = (await w.lab.juju.calls()).find((c) => c.signalled === "interrupt" && c.engine === r.pid);
       assert.ok(call, `the SIGINT came at ${positionName(p)}:\n${r.output}`);
       assert.equal(call.exit, 0, "the call in flight ran to its end");
