@@ -17,6 +17,10 @@ const HANG_MS = 480_000;
 
 export interface CliResult {
   readonly code: number | null;
+  /** The signal that ended the CLI, if one did (SIGKILL: the crash tests killed it). */
+  readonly signal: NodeJS.Signals | null;
+  /** The CLI's pid, which the fake juju records per call (JujuCall.engine). */
+  readonly pid: number;
   /** stdout and stderr of the CLI, interleaved as they came. */
   readonly output: string;
   readonly stdout: string;
@@ -139,9 +143,9 @@ function runCli(
     child.stderr.on("data", (b: Buffer) => seen(b.toString()));
     const timer = setTimeout(() => child.pid !== undefined && killGroup(child.pid), HANG_MS);
     child.on("error", reject);
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, output, stdout, ms: Date.now() - started });
+      resolve({ code, signal, pid: child.pid ?? 0, output, stdout, ms: Date.now() - started });
     });
   });
 }

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { spawn } from "child_process";
 import { run } from "../unit/processes";
 import { SimUnit } from "../unit/simUnit";
 import { removeDir, sharedArtifacts, tempDir } from "../unit/testSupport";
@@ -109,6 +110,63 @@ describe("JujuFake: juju ssh / juju status against a SimUnit", function () {
     assert.strictEqual(r.code, 124);
     assert.ok(Date.now() - started < 5000);
     assert.strictEqual(await unit.readFile("/tmp/hung"), undefined);
+  });
+
+  /**
+   * A stand-in for the CLI: a shell of its own process group (as the test tier spawns pulumi) that
+   * runs three calls, each juju in a session of its own (as the provider spawns juju, detached).
+   */
+  const engine = (script: string) =>
+    new Promise<{ pid: number; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      const call = (cmd: string) => `setsid -w juju ssh -m openstack --pty=false magnum/0 '${cmd}'`;
+      const cli = spawn(
+        "sh",
+        ["-c", `${script}; ${["echo one", "touch /tmp/two", "echo three"].map(call).join("; ")}`],
+        {
+          detached: true,
+          stdio: "ignore",
+          env: { ...process.env, PATH: `${juju.binDir}:${process.env.PATH}` },
+        },
+      );
+      cli.on("exit", (code, signal) => resolve({ pid: cli.pid ?? 0, code, signal }));
+    });
+
+  it("signalEngine kill: once the call ran, SIGKILLs the engine's process group; no later call", async function () {
+    await juju.setKnobs({
+      engineParent: process.pid,
+      signalEngine: { how: "kill", unit: "magnum/0", nth: 2 },
+    });
+    const cli = await engine("true");
+    assert.strictEqual(cli.signal, "SIGKILL");
+    const calls = (await juju.calls()).slice(-2);
+    assert.deepStrictEqual(
+      calls.map((c) => [c.index, c.engine, c.signalled, c.exit]),
+      [
+        [1, cli.pid, undefined, 0],
+        [2, cli.pid, "kill", 0],
+      ],
+    );
+    assert.ok(await unit.readFile("/tmp/two"), "the call ran on the unit before the kill");
+  });
+
+  it("signalEngine interrupt: SIGINT to the engine's group as the call starts; the call runs to its end", async function () {
+    await juju.setKnobs({
+      engineParent: process.pid,
+      signalEngine: { how: "interrupt", command: "touch /tmp/two" },
+    });
+    await unit.sh("rm -f /tmp/two");
+    // Like the CLI: finish what is in flight, then stop.
+    const cli = await engine("trap 'exit 130' INT");
+    assert.deepStrictEqual([cli.code, cli.signal], [130, null]);
+    const calls = (await juju.calls()).slice(-2);
+    assert.deepStrictEqual(
+      calls.map((c) => [c.index, c.signalled, c.exit]),
+      [
+        [1, undefined, 0],
+        [2, "interrupt", 0],
+      ],
+    );
+    assert.ok(await unit.readFile("/tmp/two"));
   });
 
   it("rejects unknown flags, models and units like juju", async function () {

@@ -15,8 +15,10 @@ export class JujuFake {
   static async create(dir: string, model: string, units: SimUnit[]): Promise<JujuFake> {
     const binDir = path.join(dir, "bin");
     const seqDir = path.join(dir, "juju-seq");
+    const unitSeqDir = path.join(dir, "juju-unit-seq");
     await fs.promises.mkdir(binDir, { recursive: true });
     await fs.promises.mkdir(seqDir, { recursive: true });
+    await fs.promises.mkdir(unitSeqDir, { recursive: true });
     const config: JujuConfig = {
       model,
       units: Object.fromEntries(
@@ -25,6 +27,7 @@ export class JujuFake {
       knobsFile: path.join(dir, "juju-knobs.json"),
       logFile: path.join(dir, "juju-calls.jsonl"),
       seqDir,
+      unitSeqDir,
     };
     await fs.promises.writeFile(path.join(binDir, CONFIG_NAME), JSON.stringify(config, null, 2));
     await fs.promises.writeFile(config.knobsFile, "{}");
@@ -40,8 +43,10 @@ export class JujuFake {
     const tmp = `${this.config.knobsFile}.tmp`;
     await fs.promises.writeFile(tmp, JSON.stringify(k));
     await fs.promises.rename(tmp, this.config.knobsFile);
-    for (const f of await fs.promises.readdir(this.config.seqDir)) {
-      await fs.promises.rm(path.join(this.config.seqDir, f), { force: true });
+    for (const dir of [this.config.seqDir, this.config.unitSeqDir]) {
+      for (const f of await fs.promises.readdir(dir)) {
+        await fs.promises.rm(path.join(dir, f), { force: true, recursive: true });
+      }
     }
   }
 

@@ -2,6 +2,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import { unitCommand } from "../unit/simUnit";
 import { claimIndex, JujuCall, JujuConfig, readConfig, readKnobs, UsageError } from "./config";
+import { claimUnitCall, engineOf, interruptEngine, isSignalledCall, killEngine } from "./engineSignal";
 import { statusJson } from "./status";
 
 interface SshArgs {
@@ -53,7 +54,9 @@ async function ssh(config: JujuConfig, argv: string[], start: number): Promise<n
   if (!unitName) throw new Error(`unit "${parsed.target}" not found`);
   const unit = config.units[unitName];
   const index = claimIndex(config.seqDir);
+  const unitNth = claimUnitCall(config, unitName);
   const knobs = readKnobs(config.knobsFile);
+  const cli = knobs.engineParent === undefined ? undefined : engineOf(knobs.engineParent);
   const call: JujuCall = {
     index,
     argv,
@@ -63,9 +66,19 @@ async function ssh(config: JujuConfig, argv: string[], start: number): Promise<n
     exit: 0,
     start,
     end: 0,
+    ...(cli ? { engine: cli.pid } : {}),
   };
+  const signal =
+    knobs.signalEngine &&
+    cli &&
+    isSignalledCall(config, knobs.signalEngine, unitName, { index, unitNth, command: parsed.command })
+      ? knobs.signalEngine.how
+      : undefined;
+  if (signal) call.signalled = signal;
+  if (signal === "interrupt" && cli) interruptEngine(cli);
   const finish = (exit: number): number => {
     log(config, { ...call, exit, end: Date.now() });
+    if (signal === "kill" && cli) killEngine(cli);
     return exit;
   };
   if (knobs.hangOnCall === index) {
