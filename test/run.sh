@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: build, lint, then every tier, ending with one line `N passed, M failed`.
 #
-# The Go toolchain (the Pulumi CLI, the kubernetes provider, kube-apiserver) is built in the background
+# The Go toolchain (the Pulumi CLI, the kubernetes provider, kube-apiserver, an OCI registry) is built in the background
 # while the tiers that do not need it run; the real-CLI and real-apiserver tiers run once it is ready.
 # On a cold machine that hides most of the build behind the other tiers; warm, the builds only copy
 # cached binaries. Extra arguments go to both mocha runs (`npm test -- --grep rolls`).
@@ -38,13 +38,13 @@ tier() { # title, mocha arguments...
 }
 
 tier "tiers without the Go toolchain" 'build/test/**/*.test.js' \
-  --ignore 'build/test/cli/**' --ignore 'build/test/kube/**' "$@"
+  --ignore 'build/test/cli/**' --ignore 'build/test/kube/**' --ignore 'build/test/registry/**' "$@"
 
 echo "== waiting for the Go toolchain (at $((SECONDS - started)) s)"
 if wait "$toolchain_pid"; then
   grep -E 'built in|ready in' "$toolchain_log" || true
-  tier "real CLI and real kube-apiserver tiers" --no-config --timeout 900000 \
-    'build/test/cli/**/*.test.js' 'build/test/kube/**/*.test.js' "$@"
+  tier "real CLI, kube-apiserver and OCI registry tiers" --no-config --timeout 900000 \
+    'build/test/cli/**/*.test.js' 'build/test/kube/**/*.test.js' 'build/test/registry/**/*.test.js' "$@"
 else
   echo "toolchain build failed:" >&2
   tail -30 "$toolchain_log" >&2

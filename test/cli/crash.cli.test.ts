@@ -105,7 +105,7 @@ describe("the real pulumi CLI killed, interrupted, or run twice at once", functi
 
     /** The call the SIGINT came at ran to its end; the CLI left no lock and nothing pending. */
     async function assertStoppedCleanly(r: CliResult, p: Position): Promise<void> {
-      assert.notEqual(r.code, 0, `interrupted at ${positionName(p)}`);
+      assert.notEqual(r.code, 0, `interrupted at ${positionName(p)}:\n${r.output}`);
       assert.equal(r.signal, null, "the CLI exited by itself");
       assert.match(r.output, /error: update canceled/);
       const call = (await w.lab.juju.calls()).find((c) => c.signalled === "interrupt" && c.engine === r.pid);
@@ -130,7 +130,7 @@ describe("the real pulumi CLI killed, interrupted, or run twice at once", functi
 
     // Seen once (v3.276.0, 3 units): a SIGINT at magnum/1's last restart left the destroy exiting 0.
     // Whether the CLI finished the destroy or ignored the signal is not yet known: skipped until it is.
-    it.skip("destroy: the restart in flight finishes, the next destroy rolls back byte-exact with no recovery step", async () => {
+    it("destroy: the restart in flight finishes, the next destroy rolls back byte-exact with no recovery step", async () => {
       const p = { unit: "magnum/1", step: "preflight-restart-after-destroy" };
       await arm(w.lab, p, "interrupt");
       const r = await w.cli.run(["destroy", "--yes"]);
