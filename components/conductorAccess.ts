@@ -2,7 +2,6 @@ import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { RuleDecision, ruleDescription } from "../openstack/ingressRules";
 import { HelmBinary } from "../providers/helmBinary";
-import { ChartIndexCheck } from "../providers/gates";
 import { RemoteFile } from "../providers/remoteFile";
 import { MAGNUM } from "./magnum";
 import { seenBy, targetOf, UnitSpec } from "./unitSpec";
@@ -32,23 +31,13 @@ export interface ConductorAccessArgs {
   /** The kubeconfig content, a secret Output. */
   readonly kubeconfig: pulumi.Input<string>;
   readonly helm: HelmSpec;
-  /** The unit's first gates, run by the kubeconfig's delivery before it writes anything. */
-  readonly preflight: PreflightGates;
+  /** The unit's preflight gates; the Neutron rule waits on them. */
   readonly after: pulumi.Resource[];
 }
 
-/** What the unit's first gates check besides the unit itself and its [trust]. */
-export interface PreflightGates {
-  readonly egressCheckUrls: readonly string[];
-  /** The configured chart version must be in the repo's index as this conductor fetches it. */
-  readonly chart: ChartIndexCheck;
-  /** The management cluster's readiness: a down CAPI stack stops the unit here. */
-  readonly capiStack: pulumi.Input<string>;
-}
-
 /**
- * The runbook's access stage: SG rule -> kubeconfig [preflight, egress, chart index, TCP gate] -> helm,
- * the gates inside the step they guard (one round trip for both).
+ * The runbook's access stage after the unit's preflight: SG rule -> kubeconfig [TCP gate] -> helm, the
+ * TCP gate inside the step it guards (one round trip for both).
  */
 export class ConductorAccess extends pulumi.ComponentResource {
   /** When the kubeconfig last really changed on the unit: a restart follows it. */
@@ -77,11 +66,10 @@ export class ConductorAccess extends pulumi.ComponentResource {
 }
 
 function createConductorAccess(name: string, args: ConductorAccessArgs, parent: pulumi.Resource) {
-  const { unit: u, api, preflight } = args;
+  const { unit: u, api } = args;
   const target = targetOf(u);
-  // The rule first: the TCP gate needs it, and only a Neutron change (kept by a rollback destroy)
-  // precedes the gates. Then one call runs every first gate, the TCP gate last, before the unit's
-  // first change: an unreachable apiserver leaves no kubeconfig on the unit.
+  // The rule, after the preflight: a wrong unit or address opens nothing. Then one call runs the TCP
+  // gate before the unit's first change: an unreachable apiserver leaves no kubeconfig on the unit.
   const rule = createRule(name, args, args.after, parent);
   const kubeconfig = new RemoteFile(
     `${name}-kubeconfig`,
@@ -93,16 +81,9 @@ function createConductorAccess(name: string, args: ConductorAccessArgs, parent: 
       mode: "0600",
       ownerFromService: MAGNUM.service,
       destroyMode: u.destroyMode,
-      gates: [
-        { kind: "preflight", address: u.address, magnumConf: MAGNUM.conf },
-        ...(preflight.egressCheckUrls.length > 0
-          ? [{ kind: "egress" as const, urls: [...preflight.egressCheckUrls] }]
-          : []),
-        preflight.chart,
-        { kind: "tcp", host: api.host, port: api.port },
-      ],
+      gates: [{ kind: "tcp", host: api.host, port: api.port }],
       // A rule made again (another id) reruns the TCP gate.
-      guards: pulumi.interpolate`${preflight.capiStack} ${u.guards} ${rule.id}`,
+      guards: pulumi.interpolate`${u.guards} ${rule.id}`,
     },
     { parent, dependsOn: [...args.after, rule] },
   );

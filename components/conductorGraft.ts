@@ -11,6 +11,7 @@ import { ConductorService } from "./conductorService";
 import { driverRights, projectNamespace } from "./credentialRules";
 import { DriverInstall } from "./driverInstall";
 import { MAGNUM } from "./magnum";
+import { driverPythonFloor } from "../core/pythonFloor";
 import { Preflight } from "./preflight";
 import { seenBy, UnitSpec } from "./unitSpec";
 
@@ -86,7 +87,18 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
 
   const preflight = new Preflight(
     `${name}-preflight`,
-    { unit, restartAfter: args.roll.previous?.restartAfterDestroy, restartApi: c.restartApi },
+    {
+      unit,
+      gates: {
+        egressCheckUrls: c.egressCheckUrls,
+        driver: `magnum-capi-helm ${c.driverVersion}`,
+        pythonFloor: driverPythonFloor(c.driverVersion),
+        chart: { kind: "chartIndex", repo: c.chartRepo, chart: c.chartName, version: c.chartVersion },
+        capiStack: args.capiStack,
+      },
+      restartAfter: args.roll.previous?.restartAfterDestroy,
+      restartApi: c.restartApi,
+    },
     child,
   );
   const access = new ConductorAccess(
@@ -107,12 +119,7 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
         tarballUrl: c.helmTarballUrl,
         tarballSha256: c.helmTarballSha256 ?? "",
       },
-      preflight: {
-        egressCheckUrls: c.egressCheckUrls,
-        chart: { kind: "chartIndex", repo: c.chartRepo, chart: c.chartName, version: c.chartVersion },
-        capiStack: args.capiStack,
-      },
-      after: [preflight.restartAfterDestroy],
+      after: [preflight.ready],
     },
     child,
   );
@@ -150,7 +157,12 @@ function createConductorGraft(name: string, args: ConductorGraftArgs, parent: pu
     },
     child,
   );
-  return { preflight, install, service, gatesSeen: seenBy([access.gatesSeen, install.gatesSeen]) };
+  return {
+    preflight,
+    install,
+    service,
+    gatesSeen: seenBy([preflight.gatesSeen, access.gatesSeen, install.gatesSeen]),
+  };
 }
 
 /**

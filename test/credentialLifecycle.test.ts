@@ -411,16 +411,17 @@ describe("scoped conductor credential on three units: no unit is ever cut off", 
 
     it("keeps the old token valid while a unit still holds it: the failed up revokes nothing", async () => {
       age(engine, 100);
-      // The second unit's delivery gate (its [trust] in magnum.conf) fails before it writes anything.
+      // The second unit's delivery refuses before it writes anything: the service user it would own
+      // the file is gone from that unit.
       const second = lab.units[1];
-      await onUnit(second, "mv /etc/magnum/magnum.conf /etc/magnum/magnum.conf.away");
+      await onUnit(second, "cp -a /etc/passwd /etc/passwd.away && sed -i '/^magnum:/d' /etc/passwd");
       try {
         await assert.rejects(
           engine.up(scoped()),
-          /preflight on magnum\/1: expected \/etc\/magnum\/magnum\.conf/,
+          /write \/etc\/magnum\/kubeconfig on magnum\/1: expected user magnum on the unit; saw no such user/,
         );
       } finally {
-        await onUnit(second, "mv /etc/magnum/magnum.conf.away /etc/magnum/magnum.conf");
+        await onUnit(second, "mv /etc/passwd.away /etc/passwd");
       }
       const t = await tokens();
       assert.equal(t[1], old, "magnum/1 still holds the old token");

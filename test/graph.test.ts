@@ -151,8 +151,9 @@ describe("resource graph under mocks", function () {
       const urn = (n: string) => byName(regs, `${unit}-${n}`).urn;
       const deps = (n: string) => byName(regs, `${unit}-${n}`).deps;
       const chain: [string, string[]][] = [
-        ["access-rule", ["preflight-restart-after-destroy"]],
-        ["access-kubeconfig", ["preflight-restart-after-destroy", "access-rule"]],
+        ["preflight-gates", ["preflight-restart-after-destroy"]],
+        ["access-rule", ["preflight-gates"]],
+        ["access-kubeconfig", ["preflight-gates", "access-rule"]],
         ["access-helm", ["access-kubeconfig"]],
         ["install-driver", ["access-helm"]],
         ["config-drop-in", ["install-driver"]],
@@ -163,24 +164,27 @@ describe("resource graph under mocks", function () {
         for (const b of before)
           assert.ok(deps(name).includes(urn(b)), `${unit}-${name} must depend on ${unit}-${b}`);
       }
-      // Each read-only gate runs inside the step it guards, before that step changes anything.
+      // The first gates run before the Neutron rule; the others inside the step they guard.
       const kinds = (n: string) =>
         (byName(regs, `${unit}-${n}`).inputs.gates as GateSpec[]).map((g) => g.kind);
-      assert.deepEqual(kinds("access-kubeconfig"), ["preflight", "egress", "chartIndex", "tcp"]);
+      assert.deepEqual(kinds("preflight-gates"), ["preflight", "egress", "chartIndex"]);
+      assert.deepEqual(kinds("access-kubeconfig"), ["tcp"]);
       assert.equal(byName(regs, `${unit}-access-helm`).inputs.gates, undefined);
       assert.deepEqual(kinds("install-driver"), ["helmAuth"]);
-      const [preflight] = byName(regs, `${unit}-access-kubeconfig`).inputs.gates as GateSpec[];
+      const [preflight] = byName(regs, `${unit}-preflight-gates`).inputs.gates as GateSpec[];
       assert.deepEqual(preflight, {
         kind: "preflight",
         address: unit === "magnum-0" ? "10.12.4.76" : "10.12.4.77",
         magnumConf: "/etc/magnum/magnum.conf",
+        driver: "magnum-capi-helm 1.4.0",
+        pythonFloor: "3.10",
       });
       assert.equal(byName(regs, `${unit}-access-kubeconfig`).inputs.unit, unit.replace("-", "/"));
     }
     assert.deepEqual(
-      regs.filter((r) => r.type.endsWith(":RemoteCheck")),
-      [],
-      "no gate is a resource of its own",
+      regs.filter((r) => r.type.endsWith(":UnitGates")).map((r) => r.name),
+      ["magnum-0-preflight-gates", "magnum-1-preflight-gates"],
+      "the only gates on their own are each unit's first",
     );
   });
 
@@ -209,10 +213,10 @@ describe("resource graph under mocks", function () {
       guard.secretInputs.includes("kubeconfig") && guard.additionalSecretOutputs.includes("kubeconfig"),
     );
     for (const unit of ["magnum-0", "magnum-1"]) {
-      const kubeconfig = byName(regs, `${unit}-access-kubeconfig`);
-      assert.ok(kubeconfig.deps.includes(versions.urn), `${unit} waits on the controller versions`);
+      const gates = byName(regs, `${unit}-preflight-gates`);
+      assert.ok(gates.deps.includes(versions.urn), `${unit} waits on the controller versions`);
       assert.deepEqual(
-        (kubeconfig.inputs.gates as GateSpec[]).find((g) => g.kind === "chartIndex"),
+        (gates.inputs.gates as GateSpec[]).find((g) => g.kind === "chartIndex"),
         {
           kind: "chartIndex",
           repo: "https://azimuth-cloud.github.io/capi-helm-charts",

@@ -4,6 +4,7 @@ import * as path from "path";
 import { MiniEngine, mutations } from "./harness/engine";
 import { assertGrafted, assertRemoved, onUnit, sha } from "./sim/gates";
 import { Lab } from "./sim/lab";
+import { apiPid } from "./sim/unit/api";
 
 // Whole lifecycles through the real providers (serialized and loaded back as the SDK host does)
 // against simulated conductor units: every runbook GATE is checked on the unit itself. The plain
@@ -138,14 +139,19 @@ describe("lifecycle against a simulated conductor", function () {
           await onUnit(u, "test -e /etc/magnum/kubeconfig && echo present || echo absent"),
           "absent",
         );
-        // The rule the TCP gate needs is the one change before the gates (a Neutron one, kept by a
-        // rollback destroy); the next test's up finds it ours.
+        // The preflight guards the Neutron rule too: nothing was opened for the unit.
         assert.deepEqual(
           (await lab.cloud.rules("capi-mgmt-sg"))
             .map((r) => r.remote_ip_prefix)
             .filter((p) => p?.endsWith("/32")),
-          ["10.12.4.76/32"],
+          [],
         );
+        assert.equal(await onUnit(u, "test -e /var/lib/magnum-capi-graft && echo kept || echo none"), "none");
+        // Nothing was changed, so the destroy restarts nothing: not the conductor, not the API.
+        const [pid, api] = [await u.daemonPid(), await apiPid(u)];
+        await engine.destroy();
+        assert.equal(await u.daemonPid(), pid);
+        assert.equal(await apiPid(u), api);
       } finally {
         await u.writeFile(conf, before, `0${st.mode.slice(-3)}`, `${st.owner}:${st.group}`);
       }

@@ -102,10 +102,15 @@ describe("the pip step on a conductor's own python3", function () {
       assert.equal(await u.daemonPid(), pid);
     });
 
-    it("stops an up at the driver step with the same words, 1.3.0 still installed and the daemon not restarted", async () => {
+    it("stops an up at the unit's first gates, before anything on the unit changes: no kubeconfig, 1.3.0, same daemon", async () => {
       const u = lab().units[0];
       const pid = await u.daemonPid();
-      await assert.rejects(lab().engine().up(lab().config()), refusal);
+      const before = unitWrites(u);
+      await assert.rejects(
+        lab().engine().up(lab().config()),
+        /preflight on magnum\/0: expected Python >= 3\.10 for magnum-capi-helm 1\.4\.0; saw Python 3\.8\.10/,
+      );
+      assert.equal(unitWrites(u), before, "no file on the unit changed");
       assert.equal(await driverVersion(u), "1.3.0");
       assert.equal(await u.daemonPid(), pid);
     });

@@ -2,7 +2,19 @@ import { isHttpUrl, mustMatch, PATTERNS, redactUrls, shq } from "../../core/shel
 import { AUTH_PROBE } from "./authProbe";
 import { chartIndexScript, chartIndexStep, validateChartIndex } from "./chartIndex";
 import { IDENTITY_CA } from "./identityCa";
+import { PYTHON_FLOOR_PATTERN } from "../../core/pythonFloor";
 import { GateSpec } from "./types";
+
+/**
+ * The driver's Requires-Python against the unit's python3, before the unit's first change: a unit too old
+ * for the driver is refused before the kubeconfig, helm or pip touch it (the pip step checks it again).
+ */
+function pythonFloorCheck(floor: string, driver: string): string {
+  if (floor === "") return "";
+  return `pyver=$(python3 --version 2>&1 | sed -n 's/^Python \\([0-9][0-9.]*\\).*/\\1/p')
+[ -n "$pyver" ] || gate "python3 --version to print a version" "$(python3 --version 2>&1 | tail -n 1)"
+printf '%s\\n%s\\n' ${shq(floor)} "$pyver" | sort -V -C || gate ${shq(`Python >= ${floor} for ${driver}`)} "Python $pyver"`;
+}
 
 /** What one kind of gate is: its step name, its own validation and its script. */
 export interface GateKind<C extends GateSpec> {
@@ -62,8 +74,21 @@ export const GATE_KINDS: Table = {
     validate(c) {
       mustMatch("address", c.address, PATTERNS.ipv4, "an IPv4 address");
       mustMatch("magnumConf", c.magnumConf, PATTERNS.absPath, "an absolute path");
+      mustMatch(
+        "pythonFloor",
+        c.pythonFloor ?? "",
+        PYTHON_FLOOR_PATTERN,
+        "a Python version like 3.10, or none",
+      );
+      mustMatch(
+        "driver",
+        c.driver ?? "",
+        /^([A-Za-z0-9._-]+ [0-9][0-9A-Za-z.+-]*)?$/,
+        "a package and its version",
+      );
     },
     script: (c) => `set -- ${shq(c.magnumConf)}
+${pythonFloorCheck(c.pythonFloor ?? "", c.driver ?? "")}
 ${TRUST}
 ${IDENTITY_CA}
 emit seen "trust domain by $dom, admin by $adm, password set; $seen_ca"`,

@@ -3,7 +3,14 @@
  * step changes anything, and reruns whenever the step's `gates` or `guards` change.
  */
 export type GateSpec =
-  | { readonly kind: "preflight"; readonly address: string; readonly magnumConf: string }
+  | {
+      readonly kind: "preflight";
+      readonly address: string;
+      readonly magnumConf: string;
+      /** The driver to install and its Python floor ("" none known): an older python3 stops the unit here. */
+      readonly driver?: string;
+      readonly pythonFloor?: string;
+    }
   | { readonly kind: "tcp"; readonly host: string; readonly port: number }
   | { readonly kind: "egress"; readonly urls: string[] }
   | AuthProof

@@ -69,7 +69,8 @@ api_pending=$STATE_DIR/api-restart-pending; api_done=$STATE_DIR/api-restarted
 api_load_state() { systemctl show "$api_svc" -p LoadState --value 2>/dev/null || true; }
 # Installed (a unit file systemd knows, not masked): the charm runs magnum-api beside the conductor.
 api_present() { [ -n "$api_svc" ] && [ "$api_mode" != false ] && [ "$(api_load_state)" = loaded ]; }
-api_owed() { [ -e "$pending" ] || [ -e "$api_pending" ] || [ ! -e "$api_done" ]; }
+# No state directory: no release of the graft ever changed this unit, so its API owes nothing.
+api_owed() { [ -e "$pending" ] || [ -e "$api_pending" ] || { [ -d "$STATE_DIR" ] && [ ! -e "$api_done" ]; }; }
 # Before anything that clears the service's mark: the API owes the same restart.
 api_take_mark() { if [ -e "$pending" ] && api_present; then : > "$api_pending"; fi; }
 api_listening() { ss -Hltnp 2>/dev/null | grep -q "pid=$1,"; }
@@ -89,7 +90,7 @@ restart_api() {
     [ $((SECONDS - start)) -lt ${START_TIMEOUT_SECONDS} ] || gate "$api_svc active with a new main pid that listens, ${START_TIMEOUT_SECONDS}s after the restart" "\${st:-unknown}, main pid \${pid:-none} (before: \${old:-none})"
     sleep 1
   done
-  rm -f -- "$api_pending"; : > "$api_done"
+  rm -f -- "$api_pending"; if [ -d "$STATE_DIR" ]; then : > "$api_done"; fi
   emit api_restarted 1
 }
 # After the service's restart: restart the API when owed (or down), never when it is left alone.

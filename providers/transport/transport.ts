@@ -40,10 +40,15 @@ export function tail(text: string, lines = 5): string {
 
 /** Collects stderr as it arrives, passing progress lines on; a line split across reads stays whole. */
 export class StderrLines {
-  private kept = "";
-  private pending = "";
+  // Assigned in the constructor, not as field initializers: Pulumi's closure serialization of a
+  // dynamic provider keeps a class's constructor and methods but drops its field initializers.
+  private kept: string;
+  private pending: string;
 
-  constructor(private readonly opts: RunOptions) {}
+  constructor(private readonly opts: RunOptions) {
+    this.kept = "";
+    this.pending = "";
+  }
 
   push(text: string): void {
     this.pending += text;

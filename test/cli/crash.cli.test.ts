@@ -28,9 +28,14 @@ import { crashApiServer, crashWorld, CrashWorld } from "./crashWorld";
  * magnum/0, then after each unit's restart, which is also just before the next unit's.
  */
 const UP_CHAIN: Position[] = [
-  ...["access-kubeconfig", "access-helm", "install-driver", "config-drop-in", "config-daemon-args"].map(
-    (step) => ({ unit: "magnum/0", step }),
-  ),
+  ...[
+    "preflight-gates",
+    "access-kubeconfig",
+    "access-helm",
+    "install-driver",
+    "config-drop-in",
+    "config-daemon-args",
+  ].map((step) => ({ unit: "magnum/0", step })),
   ...[0, 1, 2].map((i) => ({ unit: `magnum/${i}`, step: "service-restart" })),
 ];
 

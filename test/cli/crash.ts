@@ -15,6 +15,7 @@ import { CliResult, CliStack } from "./cli";
  * other has). The names are the resources' suffixes: `magnum-1-` + name.
  */
 export const STEP_CALLS: Readonly<Record<string, RegExp>> = {
+  "preflight-gates": /trustee_domain_admin_password/,
   "access-kubeconfig": /^(?=[\s\S]*emit has_original)(?=[\s\S]*path='\\''\/etc\/magnum\/kubeconfig'\\'')/,
   "access-helm": /helm version --short/,
   "install-driver": /pip_run --upgrade/,

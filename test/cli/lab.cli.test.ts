@@ -101,10 +101,11 @@ describe("`npm run lab`: the real pulumi CLI against a simulated conductor, as a
 
   it("after up shows what the gates saw and the driver the conductor loads", () => {
     const up = section(run.output, "2/4 up");
-    assert.match(up, /before the kubeconfig\s+preflight: [^]*?TCP\s+gate\s+to\s+127\.0\.0\.1:\d+:\s+TCP-OK/);
+    assert.match(up, /before the rule\s+preflight: trust domain by [^]*?security group rule/);
+    assert.match(up, /before the kubeconfig\s+TCP\s+gate\s+to\s+127\.0\.0\.1:\d+:\s+TCP-OK/);
     assert.match(up, /kubeconfig\s+byte-exact on the unit and locally/);
     assert.match(up, /show-args\s+holds:/);
-    assert.match(up, /gates: the two rows `before \.\.\.` above, joined/);
+    assert.match(up, /gates: the three rows `before \.\.\.` above, joined/);
     assert.match(up, /\| k8s_capi_helm_v1 \|/);
   });
 

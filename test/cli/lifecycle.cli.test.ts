@@ -154,6 +154,7 @@ describe("the real pulumi CLI against a simulated conductor", function () {
           "magnum-0-access-kubeconfig",
           "magnum-0-config-drop-in",
           "magnum-0-install-driver",
+          "magnum-0-preflight-gates",
           "magnum-0-service-restart",
         ]);
         assert.equal(await unitCalls(lab, since), 0, "preview made no juju call");

@@ -93,6 +93,7 @@ async function printGates(lab: Lab, cli: CliStack, u: SimUnit): Promise<void> {
   const onUnit = await u.readFile("/etc/magnum/kubeconfig");
   const kubeconfigSame = onUnit?.equals(fs.readFileSync(lab.kubeconfigPath)) ?? false;
   const gates: [string, string][] = [
+    ["before the rule", out("preflight-gates", "gatesSeen")],
     [
       "security group rule",
       `${String(rule?.inputs?.remoteIpPrefix)} tcp/${String(rule?.inputs?.portRangeMin)}: ` +
@@ -134,12 +135,12 @@ async function printGates(lab: Lab, cli: CliStack, u: SimUnit): Promise<void> {
   }
   const conductors = (await cli.outputs()).conductors as Record<string, Record<string, unknown>>;
   const c = conductors[u.spec.unit];
-  const seen = ["access-kubeconfig", "install-driver"].map((r) => out(r, "gatesSeen"));
+  const seen = ["preflight-gates", "access-kubeconfig", "install-driver"].map((r) => out(r, "gatesSeen"));
   print(
     `${INDENT}\`pulumi stack output --json\`, conductors["${u.spec.unit}"]: driverVersion ${String(c.driverVersion)}, ` +
       `drivers ${String(c.drivers)}, configDirLive ${String(c.configDirLive)}, owesRestart ${String(c.owesRestart)}, ` +
       (c.gates === seen.join("; ")
-        ? "gates: the two rows `before ...` above, joined"
+        ? "gates: the three rows `before ...` above, joined"
         : `gates: ${String(c.gates)}`),
   );
 }

@@ -1,0 +1,54 @@
+import * as pulumi from "@pulumi/pulumi";
+import { GatedArgs, RemoteScript, RemoteScriptProvider, TargetArgs } from "../kernel";
+import { GatedInputs, GatedOutputs } from "../gates";
+import { Connect, defaultConnect, Target } from "../remote";
+
+export interface UnitGatesInputs extends Target, GatedInputs {}
+export type UnitGatesOutputs = UnitGatesInputs & GatedOutputs;
+
+/**
+ * A unit's first gates on their own: they guard the Neutron rule too, which no call to the unit can
+ * share, so they cost the one round trip that runs them and change nothing.
+ */
+const UNIT_GATES: RemoteScript<UnitGatesInputs, UnitGatesOutputs> = {
+  replaceKeys: [],
+  applyKeys: [],
+  recordKeys: [],
+  deleteBeforeReplace: false,
+  tracksChanges: false,
+  checkProperty: "gates",
+  validate: () => undefined,
+  id: (i) => `${i.unit}:gates`,
+  drifted: () => false,
+  apply: () => ({ step: "preflight", body: ":", timeoutSeconds: 120 }),
+  measure: () => ({ step: "preflight", body: ":", timeoutSeconds: 120 }),
+  remove: () => undefined,
+  live: () => ({}),
+};
+
+export class UnitGatesProvider extends RemoteScriptProvider<UnitGatesInputs, UnitGatesOutputs> {
+  constructor(connect: Connect = defaultConnect) {
+    super(UNIT_GATES, connect);
+  }
+}
+
+/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
+const unitGatesProvider = new UnitGatesProvider();
+
+export type UnitGatesArgs = TargetArgs & GatedArgs;
+
+/** Read-only gates that run before anything of the unit's graft changes, on the unit or in Neutron. */
+export class UnitGates extends pulumi.dynamic.Resource {
+  declare readonly gatesSeen: pulumi.Output<string>;
+
+  constructor(name: string, args: UnitGatesArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      unitGatesProvider,
+      name,
+      { ...args, gatesSeen: undefined, gatesHeld: undefined },
+      opts,
+      "magnum-capi-graft",
+      "UnitGates",
+    );
+  }
+}
