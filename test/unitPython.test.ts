@@ -7,6 +7,7 @@ import { PipPackageProvider } from "../providers/pipPackage";
 import { mutations } from "./harness/engine";
 import { assertGrafted, assertRolledBack, onUnit } from "./sim/gates";
 import { quietLab, unitCalls } from "./sim/labSuite";
+import { apiPid } from "./sim/unit/api";
 import { SimUnit } from "./sim/unit/simUnit";
 import { readIfExists, waitFor } from "./sim/unit/testSupport";
 
@@ -17,10 +18,18 @@ import { readIfExists, waitFor } from "./sim/unit/testSupport";
 const driverVersion = (u: SimUnit) =>
   onUnit(u, "python3 -m pip show magnum-capi-helm 2>/dev/null | sed -n 's/^Version: //p'");
 
-/** Everything the unit may write, as the host sees it: the upper layers of its overlays and its private dirs. */
+/**
+ * Everything the unit may write, as the host sees it: the upper layers of its overlays and its private dirs.
+ * Not a `.cache` in a home: any read-only Python tool run as root (list-drivers) may fill its entry-point cache.
+ */
 function unitWrites(u: SimUnit): string {
   const dirs = ["upper", "root", "home", "tmp", "var_tmp"].map((d) => path.join(u.spec.workDir, d));
-  const listing = execFileSync("find", [...dirs, "-printf", "%p %y %s %m %T@\\n"]);
+  // Directories by name and mode only: a pruned cache still touches its parent's mtime.
+  const listing = execFileSync("find", [
+    ...[...dirs, "-name", ".cache", "-prune"],
+    ...["-o", "-type", "d", "-printf", "%p %y %m\\n"],
+    ...["-o", "-printf", "%p %y %s %m %T@\\n"],
+  ]);
   return createHash("sha256").update(listing).digest("hex");
 }
 
@@ -104,15 +113,25 @@ describe("the pip step on a conductor's own python3", function () {
 
     it("stops an up at the unit's first gates, before anything on the unit changes: no kubeconfig, 1.3.0, same daemon", async () => {
       const u = lab().units[0];
-      const pid = await u.daemonPid();
+      const [pid, api] = [await u.daemonPid(), await apiPid(u)];
       const before = unitWrites(u);
+      const engine = lab().engine();
       await assert.rejects(
-        lab().engine().up(lab().config()),
+        engine.up(lab().config()),
         /preflight on magnum\/0: expected Python >= 3\.10 for magnum-capi-helm 1\.4\.0; saw Python 3\.8\.10/,
       );
       assert.equal(unitWrites(u), before, "no file on the unit changed");
       assert.equal(await driverVersion(u), "1.3.0");
       assert.equal(await u.daemonPid(), pid);
+      const rules = await lab().cloud.rules("capi-mgmt-sg");
+      assert.ok(
+        !rules.some((r) => r.remote_ip_prefix === `${u.spec.address}/32`),
+        "no rule opened for the unit",
+      );
+      // Nothing to undo: the destroy writes nothing and restarts neither the conductor nor the API.
+      await engine.destroy();
+      assert.equal(unitWrites(u), before, "the destroy changed no file");
+      assert.deepEqual([await u.daemonPid(), await apiPid(u)], [pid, api]);
     });
   });
 });
