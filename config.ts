@@ -92,7 +92,7 @@ class Problems {
     this.list.push(
       value === undefined
         ? `${KEY}${key}: missing; expected ${expected}`
-        : `${KEY}${key}: expected ${expected}, got ${show(value)}`,
+        : `${KEY}${key}: expected ${expected}; saw ${show(value)}`,
     );
   }
 

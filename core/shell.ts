@@ -9,7 +9,7 @@ export function shq(value: string): string {
 /** Throws unless `value` matches `pattern` entirely; `what` names the value in the message. */
 export function mustMatch(what: string, value: string, pattern: RegExp, expected: string): string {
   if (!pattern.test(value)) {
-    throw new Error(`${what}: expected ${expected}, got ${redactUrls(JSON.stringify(value))}`);
+    throw new Error(`${what}: expected ${expected}; saw ${redactUrls(JSON.stringify(value))}`);
   }
   return value;
 }

@@ -38,7 +38,7 @@ const KEYS = [
 
 function validate(i: DestroyGuardInputs): void {
   if (i.destroyMode !== "rollback" && i.destroyMode !== "remove")
-    throw new Error(`destroyMode: expected rollback or remove, got ${JSON.stringify(i.destroyMode)}`);
+    throw new Error(`destroyMode: expected rollback or remove; saw ${JSON.stringify(i.destroyMode)}`);
   if (typeof i.allowRemoveWithClusters !== "boolean")
     throw new Error("allowRemoveWithClusters: expected a boolean");
   mustMatch("projectId", i.projectId, /^[0-9a-f]{32}$/, "a project id of 32 hex digits");

@@ -24,7 +24,7 @@ export type TokenRotationOutputs = Required<TokenRotationInputs>;
 function validate(i: TokenRotationInputs): void {
   if (!Number.isInteger(i.rotationDays) || i.rotationDays < 1)
     throw new Error(
-      `rotationDays: expected a whole number of days from 1, got ${JSON.stringify(i.rotationDays)}`,
+      `rotationDays: expected a whole number of days from 1; saw ${JSON.stringify(i.rotationDays)}`,
     );
 }
 

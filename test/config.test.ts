@@ -188,7 +188,7 @@ describe("configuration", () => {
       assert.equal(problems.length, 1);
       assert.match(
         problems[0],
-        /^magnum-capi-graft:chartName: expected .*got "oci:\/\/\*\*\*@registry\.example\/openstack-cluster"$/,
+        /^magnum-capi-graft:chartName: expected .*saw "oci:\/\/\*\*\*@registry\.example\/openstack-cluster"$/,
       );
       assert.doesNotMatch(problems[0], /s3cr3t/);
     });
@@ -196,7 +196,7 @@ describe("configuration", () => {
     it('requires chartRepo to be set to "" explicitly: the driver would pass its default as --repo', () => {
       assert.deepEqual(problemsOf({ chartName: "oci://registry.example/capi/openstack-cluster" }), [
         'magnum-capi-graft:chartRepo: expected "" when chartName is an oci:// reference (the driver passes helm --repo ' +
-          'whenever helm_chart_repo is set), got "https://azimuth-cloud.github.io/capi-helm-charts"',
+          'whenever helm_chart_repo is set); saw "https://azimuth-cloud.github.io/capi-helm-charts"',
       ]);
     });
 
@@ -330,11 +330,11 @@ describe("configuration", () => {
     });
     assert.deepEqual(problems, [
       "magnum-capi-graft:conductors[0].address: missing; expected the unit's IPv4 provider address",
-      'magnum-capi-graft:conductors[1].address: expected the unit\'s IPv4 provider address, got "10.12.4.300"',
-      'magnum-capi-graft:mgmtProjectId: expected a project id of 32 hex digits, got "capi-mgmt"',
-      'magnum-capi-graft:mgmtApiPort: expected an integer from 1 to 65535, got "70000"',
-      "magnum-capi-graft:smokeTest.masterCount: expected an integer from 1 to 7, got 0",
-      'magnum-capi-graft:destroyMode: expected rollback or remove, got "wipe"',
+      'magnum-capi-graft:conductors[1].address: expected the unit\'s IPv4 provider address; saw "10.12.4.300"',
+      'magnum-capi-graft:mgmtProjectId: expected a project id of 32 hex digits; saw "capi-mgmt"',
+      'magnum-capi-graft:mgmtApiPort: expected an integer from 1 to 65535; saw "70000"',
+      "magnum-capi-graft:smokeTest.masterCount: expected an integer from 1 to 7; saw 0",
+      'magnum-capi-graft:destroyMode: expected rollback or remove; saw "wipe"',
     ]);
     assert.throws(
       () => load({ mgmtProjectId: "x", destroyMode: "wipe" }),
@@ -364,7 +364,7 @@ describe("configuration", () => {
     );
   });
 
-  it('says "missing" for a missing required key, never "got undefined"', () => {
+  it('says "missing" for a missing required key, never "saw undefined"', () => {
     const problems = problemsOf({ mgmtProjectId: undefined, mgmtApiHost: undefined, conductors: undefined });
     assert.deepEqual(problems, [
       `magnum-capi-graft:conductors: missing; expected a non-empty array of {"unit": "magnum/0", "address": "<IPv4>"} with distinct units and addresses`,
@@ -376,8 +376,8 @@ describe("configuration", () => {
   it("reports two conductors with the same unit or address", () => {
     const twice = { unit: "magnum/0", address: "10.12.4.76" };
     assert.deepEqual(problemsOf({ conductors: JSON.stringify([twice, twice]) }), [
-      'magnum-capi-graft:conductors[1].unit: expected a unit no earlier conductors entry has, got "magnum/0"',
-      'magnum-capi-graft:conductors[1].address: expected an address no earlier conductors entry has, got "10.12.4.76"',
+      'magnum-capi-graft:conductors[1].unit: expected a unit no earlier conductors entry has; saw "magnum/0"',
+      'magnum-capi-graft:conductors[1].address: expected an address no earlier conductors entry has; saw "10.12.4.76"',
     ]);
   });
 
@@ -438,7 +438,7 @@ describe("configuration", () => {
     assert.equal(load({}).restartApi, "auto");
     for (const v of ["auto", "true", "false"] as const) assert.equal(load({ restartApi: v }).restartApi, v);
     assert.deepEqual(problemsOf({ restartApi: "yes" }), [
-      'magnum-capi-graft:restartApi: expected auto, true or false, got "yes"',
+      'magnum-capi-graft:restartApi: expected auto, true or false; saw "yes"',
     ]);
   });
 
@@ -470,7 +470,7 @@ describe("configuration", () => {
   it("refuses an image prefix that could leave the policy's CEL string", () => {
     assert.deepEqual(problemsOf({ credentialImageAllowList: `["registry.k8s.io/x:", "a' || true || '"]` }), [
       "magnum-capi-graft:credentialImageAllowList[1]: expected an image reference prefix such as " +
-        "registry.example.com/autoscaling/cluster-autoscaler:, got \"a' || true || '\"",
+        "registry.example.com/autoscaling/cluster-autoscaler:; saw \"a' || true || '\"",
     ]);
   });
 
@@ -554,8 +554,8 @@ describe("configuration", () => {
         hostKeyFingerprint: fp,
       });
       assert.deepEqual(problems({ ...base, hostKeyFingerprint: "ab:cd", knownHostsPath: known }), [
-        `magnum-capi-graft:transport.knownHostsPath: expected no value when hostKeyFingerprint is given (one or the other), got ${JSON.stringify(known)}`,
-        'magnum-capi-graft:transport.hostKeyFingerprint: expected SHA256:<43 base64 characters> as ssh-keygen -lf prints it, got "ab:cd"',
+        `magnum-capi-graft:transport.knownHostsPath: expected no value when hostKeyFingerprint is given (one or the other); saw ${JSON.stringify(known)}`,
+        'magnum-capi-graft:transport.hostKeyFingerprint: expected SHA256:<43 base64 characters> as ssh-keygen -lf prints it; saw "ab:cd"',
       ]);
     });
 
@@ -569,10 +569,10 @@ describe("configuration", () => {
           knownHostsPath: "/nonexistent/kh",
         }),
         [
-          'magnum-capi-graft:transport: expected only the keys kind, port, user, privateKeyPath, knownHostsPath for direct, got ["host"]',
-          "magnum-capi-graft:transport.port: expected an integer from 1 to 65535, got 22.5",
-          'magnum-capi-graft:transport.user: expected a login user name, got "Root;x"',
-          'magnum-capi-graft:transport.knownHostsPath: expected a readable known_hosts file (ENOENT), got "/nonexistent/kh"',
+          'magnum-capi-graft:transport: expected only the keys kind, port, user, privateKeyPath, knownHostsPath for direct; saw ["host"]',
+          "magnum-capi-graft:transport.port: expected an integer from 1 to 65535; saw 22.5",
+          'magnum-capi-graft:transport.user: expected a login user name; saw "Root;x"',
+          'magnum-capi-graft:transport.knownHostsPath: expected a readable known_hosts file (ENOENT); saw "/nonexistent/kh"',
         ],
       );
     });

@@ -12,11 +12,11 @@ export function validateChartIndex(c: ChartIndexCheck): void {
   if (c.repo === "") {
     if (!parseOciChartRef(c.chart))
       throw new Error(
-        `chart: expected ${OCI_CHART} when the repo is empty, got ${redactUrls(JSON.stringify(c.chart))}`,
+        `chart: expected ${OCI_CHART} when the repo is empty; saw ${redactUrls(JSON.stringify(c.chart))}`,
       );
   } else {
     if (!isHttpUrl(c.repo))
-      throw new Error(`chart repo: expected http(s) without credentials, got ${redactUrls(c.repo)}`);
+      throw new Error(`chart repo: expected http(s) without credentials; saw ${redactUrls(c.repo)}`);
     mustMatch("chart", c.chart, CHART_NAME, "a chart name");
   }
   mustMatch("chart version", c.version, CHART_VERSION, "a version like 0.25.1");

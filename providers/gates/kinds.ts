@@ -113,7 +113,7 @@ fi`,
     validate(c) {
       for (const u of c.urls)
         if (!isHttpUrl(u))
-          throw new Error(`egress URL: expected http(s) without credentials, got ${redactUrls(u)}`);
+          throw new Error(`egress URL: expected http(s) without credentials; saw ${redactUrls(u)}`);
     },
     script: (c) => `seen=""; bad=0
 for u in ${c.urls.map(shq).join(" ")}; do

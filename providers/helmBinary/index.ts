@@ -23,7 +23,7 @@ const HELM_BINARY: RemoteScript<HelmBinaryInputs, HelmBinaryOutputs> = {
     mustMatch("installPath", i.installPath, PATTERNS.absPath, "an absolute path");
     if (!isHttpUrl(i.tarballUrl))
       throw new Error(
-        `tarballUrl: expected an http(s) URL without credentials, got ${redactUrls(i.tarballUrl)}`,
+        `tarballUrl: expected an http(s) URL without credentials; saw ${redactUrls(i.tarballUrl)}`,
       );
     if (i.tarballSha256 !== "") mustMatch("tarballSha256", i.tarballSha256, PATTERNS.sha256, "64 hex digits");
   },

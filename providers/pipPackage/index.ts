@@ -37,7 +37,7 @@ const PIP_PACKAGE: RemoteScript<PipPackageInputs, PipPackageOutputs> = {
     for (const key of ["pythonFloor", "rollbackPythonFloor"] as const)
       mustMatch(key, i[key] ?? "", PYTHON_FLOOR_PATTERN, 'a Python version like 3.10, or ""');
     if (i.indexUrl !== "" && !isHttpUrl(i.indexUrl))
-      throw new Error(`indexUrl: expected an http(s) URL without credentials, got ${redactUrls(i.indexUrl)}`);
+      throw new Error(`indexUrl: expected an http(s) URL without credentials; saw ${redactUrls(i.indexUrl)}`);
   },
   id: (i) => `${i.unit}:pip:${i.package}`,
   drifted: (olds, news) =>

@@ -248,7 +248,7 @@ describe("the real pulumi CLI against a simulated conductor", function () {
       const since = Date.now();
       const r = await cli.run(["up", "--yes"]);
       assert.notEqual(r.code, 0);
-      assert.match(r.output, /magnum-capi-graft:destroyMode: expected rollback or remove, got "purge"/);
+      assert.match(r.output, /magnum-capi-graft:destroyMode: expected rollback or remove; saw "purge"/);
       assert.equal(await unitCalls(lab, since), 0);
     });
 

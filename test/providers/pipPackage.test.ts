@@ -77,7 +77,7 @@ describe("PipPackageProvider", () => {
       const reason = r.failures?.[0].reason ?? "";
       assert.match(
         reason,
-        /indexUrl: expected an http\(s\) URL without credentials, got https:\/\/\*\*\*@pypi/,
+        /indexUrl: expected an http\(s\) URL without credentials; saw https:\/\/\*\*\*@pypi/,
       );
       assert.doesNotMatch(reason, /s3cr3t/);
     });
