@@ -1,6 +1,5 @@
-import { spawn } from "child_process";
 import { KUBECONFIG_PY } from "./kubeconfigPython";
-import { killGroup } from "./transport/juju";
+import { runLocalProcess } from "./localProcess";
 
 // Requests to the management cluster where Pulumi runs, as its admin kubeconfig's user, by the python3
 // that the openstack CLI brings (PyYAML included). The kubeconfig comes on stdin (never argv, never a
@@ -32,31 +31,10 @@ export interface Ran {
   readonly stderr: string;
 }
 
-/** Runs a local program with `stdin` on its stdin; its own process group, ended whole on a timeout. */
-export function runLocal(file: string, args: string[], stdin: string, timeoutMs: number): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout also ends what it started (bash -> openstack -> python).
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
-    let stdout = "";
-    let stderr = "";
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid) killGroup(child.pid);
-    }, timeoutMs);
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) stderr += `\nno answer within ${Math.round(timeoutMs / 1000)} s`;
-      resolve({ code: code ?? (signal ? 124 : 1), stdout, stderr });
-    });
-    // A child that exits without reading stdin closes the pipe; its exit status tells the story.
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(stdin);
-  });
+/** Runs a local program with `stdin` on its stdin, to its end or the deadline. */
+export async function runLocal(file: string, args: string[], stdin: string, timeoutMs: number): Promise<Ran> {
+  let stderr = "";
+  const r = await runLocalProcess(file, args, { stdin, timeoutMs, onStderr: (t) => (stderr += t) });
+  if (r.timedOut) stderr += `\nno answer within ${Math.round(timeoutMs / 1000)} s`;
+  return { code: r.signal ? 124 : r.code, stdout: r.stdout, stderr };
 }

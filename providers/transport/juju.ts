@@ -1,7 +1,7 @@
-import { spawn } from "child_process";
 import { mustMatch, PATTERNS } from "../../core/shell";
 import { JujuTransportSpec } from "../../core/transportSpec";
 import { connectionError, timeoutError } from "../errors";
+import { runLocalProcess } from "../localProcess";
 import { RunOptions, RunResult, StderrLines, tail, Transport, UnitInfo } from "./transport";
 
 interface Spawned {
@@ -37,43 +37,22 @@ export class JujuTransport implements Transport {
     return unitInStatus(r.stdout, unit);
   }
 
-  private spawnJuju(argv: string[], what: string, opts: RunOptions): Promise<Spawned> {
-    return new Promise((resolve, reject) => {
-      const child = spawn("juju", argv, {
-        stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
-        detached: true, // its own process group, so a timeout kills juju and its ssh together
+  private async spawnJuju(argv: string[], what: string, opts: RunOptions): Promise<Spawned> {
+    const err = new StderrLines(opts);
+    let r;
+    try {
+      r = await runLocalProcess("juju", argv, {
+        stdin: opts.stdin,
+        timeoutMs: opts.timeoutMs,
+        onStderr: (t) => err.push(t),
       });
-      const out: Buffer[] = [];
-      const err = new StderrLines(opts);
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        if (child.pid) killGroup(child.pid);
-      }, opts.timeoutMs);
-      child.stdout?.on("data", (b: Buffer) => out.push(b));
-      // Decoded as a stream, so a character split across two reads stays whole.
-      child.stderr?.setEncoding("utf8");
-      child.stderr?.on("data", (b: string) => err.push(b));
-      child.on("error", (e) => {
-        clearTimeout(timer);
-        reject(connectionError(`${what}: could not start juju (${e.message}); is juju on PATH?`));
-      });
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        const stderr = err.end();
-        if (timedOut) {
-          reject(timeoutError(`${what} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`));
-          return;
-        }
-        const stdout = Buffer.concat(out).toString("utf8");
-        resolve({ code: code ?? (signal ? 255 : 1), stdout, stderr });
-      });
-      if (opts.stdin && child.stdin) {
-        // A unit that exits without reading its payload closes the pipe; the exit status tells the story.
-        child.stdin.on("error", () => undefined);
-        child.stdin.end(opts.stdin);
-      }
-    });
+    } catch (e) {
+      throw connectionError(`${what}: could not start juju (${(e as Error).message}); is juju on PATH?`);
+    }
+    const stderr = err.end();
+    if (r.timedOut)
+      throw timeoutError(`${what} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`);
+    return { code: r.signal ? 255 : r.code, stdout: r.stdout, stderr };
   }
 }
 
@@ -98,13 +77,4 @@ export function unitInStatus(json: string, unit: string): UnitInfo | undefined {
     if (u) return { address: u["public-address"] ?? "" };
   }
   return undefined;
-}
-
-/** Kills a detached child and everything it started. */
-export function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
 }

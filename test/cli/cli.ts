@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
-import { killGroup } from "../../providers/transport/juju";
+import { killGroup } from "../../providers/localProcess";
 
 // Drives the REAL `pulumi` CLI (built by toolchain/build.sh) against a file backend: a project
 // directory holding a copy of the real Pulumi.yaml and a test stack file, a passphrase secrets

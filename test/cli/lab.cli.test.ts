@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { killGroup } from "../../providers/transport/juju";
+import { killGroup } from "../../providers/localProcess";
 
 // `npm run lab` as a newcomer runs it (after its build): `node build/test/sim/labMain.js` in the
 // project directory, its output read as they would read it. The secrets it must never print are

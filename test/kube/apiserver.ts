@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { killGroup } from "../../providers/transport/juju";
+import { killGroup } from "../../providers/localProcess";
 import { run, waitGone } from "../sim/unit/processes";
 import { removeDir, tempDir, waitFor } from "../sim/unit/testSupport";
 import { KubeClient } from "./client";

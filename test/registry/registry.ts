@@ -6,7 +6,7 @@ import * as https from "https";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { killGroup } from "../../providers/transport/juju";
+import { killGroup } from "../../providers/localProcess";
 import { freePort, makePki } from "../kube/apiserver";
 import { waitGone } from "../sim/unit/processes";
 import { removeDir, tempDir, waitFor } from "../sim/unit/testSupport";

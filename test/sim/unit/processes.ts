@@ -1,5 +1,5 @@
 import { spawn } from "child_process";
-import { killGroup } from "../../../providers/transport/juju";
+import { killGroup } from "../../../providers/localProcess";
 
 export interface RunResult {
   code: number;
