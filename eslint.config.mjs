@@ -51,4 +51,18 @@ export default tseslint.config(
     },
   },
   ...layering,
+  {
+    // Dynamic providers run as Pulumi's closure serialization of this code, which keeps a class's
+    // constructor and methods but drops its field initializers: assign fields in the constructor.
+    files: ["core/**/*.ts", "openstack/**/*.ts", "providers/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "PropertyDefinition[value!=null]",
+          message: "Pulumi's closure serialization drops field initializers: assign in the constructor.",
+        },
+      ],
+    },
+  },
 );

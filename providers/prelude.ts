@@ -14,6 +14,12 @@ state_init() { install -d -m 0700 "$STATE_DIR" "$STATE_DIR/snapshots"; }
 # Anything that changes what the daemon loads marks a restart as owed, before it changes it, so
 # an interrupted run still restarts next time.
 mark_restart() { state_init; : > "$STATE_DIR/restart-pending"; }
+# The unit's python3 meets the floor $1 ("" for none known) of what $2 names; sets pyver.
+python_floor() {
+  pyver=$(python3 --version 2>&1 | sed -n 's/^Python \([0-9][0-9.]*\).*/\1/p')
+  [ -n "$pyver" ] || gate "python3 --version to print a version" "$(python3 --version 2>&1 | tail -n 1)"
+  if [ -n "$1" ] && ! printf '%s\n%s\n' "$1" "$pyver" | sort -V -C; then gate "Python >= $1 for $2" "Python $pyver"; fi
+}
 snap_dir() { printf '%s/snapshots/%s' "$STATE_DIR" "$(printf '%s' "$1" | sha256sum | cut -c1-32)"; }
 # The pre-graft copy of a path, taken once: an existing snapshot is never replaced, so a rerun
 # after a partial change cannot overwrite the original with graft content.

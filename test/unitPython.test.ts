@@ -7,7 +7,7 @@ import { PipPackageProvider } from "../providers/pipPackage";
 import { mutations } from "./harness/engine";
 import { assertGrafted, assertRolledBack, onUnit } from "./sim/gates";
 import { quietLab, unitCalls } from "./sim/labSuite";
-import { apiPid } from "./sim/unit/api";
+import { apiPid, servingPort } from "./sim/unit/api";
 import { SimUnit } from "./sim/unit/simUnit";
 import { readIfExists, waitFor } from "./sim/unit/testSupport";
 
@@ -87,8 +87,9 @@ describe("the pip step on a conductor's own python3", function () {
 
     it("refuses the install before the step changes anything on the unit", async () => {
       const u = lab().units[0];
-      // Once the daemon serves, it writes nothing more than its status file in /run.
+      // Once the daemons serve, they write nothing more than their status files in /run.
       await waitFor("the conductor serving", () => readIfExists(u.statusFile));
+      await servingPort(u);
       const before = unitWrites(u);
       const pid = await u.daemonPid();
       await assert.rejects(
@@ -113,6 +114,7 @@ describe("the pip step on a conductor's own python3", function () {
 
     it("stops an up at the unit's first gates, before anything on the unit changes: no kubeconfig, 1.3.0, same daemon", async () => {
       const u = lab().units[0];
+      await servingPort(u);
       const [pid, api] = [await u.daemonPid(), await apiPid(u)];
       const before = unitWrites(u);
       const engine = lab().engine();

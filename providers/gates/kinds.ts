@@ -7,13 +7,10 @@ import { GateSpec } from "./types";
 
 /**
  * The driver's Requires-Python against the unit's python3, before the unit's first change: a unit too old
- * for the driver is refused before the kubeconfig, helm or pip touch it (the pip step checks it again).
+ * for the driver is refused before anything touches it (the pip step checks it again).
  */
 function pythonFloorCheck(floor: string, driver: string): string {
-  if (floor === "") return "";
-  return `pyver=$(python3 --version 2>&1 | sed -n 's/^Python \\([0-9][0-9.]*\\).*/\\1/p')
-[ -n "$pyver" ] || gate "python3 --version to print a version" "$(python3 --version 2>&1 | tail -n 1)"
-printf '%s\\n%s\\n' ${shq(floor)} "$pyver" | sort -V -C || gate ${shq(`Python >= ${floor} for ${driver}`)} "Python $pyver"`;
+  return floor === "" ? "" : `python_floor ${shq(floor)} ${shq(driver)}`;
 }
 
 /** What one kind of gate is: its step name, its own validation and its script. */

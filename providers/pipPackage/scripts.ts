@@ -21,11 +21,7 @@ measure() {
 # its system Python externally managed; jammy's pip (22.0.2) neither checks the marker nor knows the
 # flag (pip 23.0.1 added it), so it goes only to a marked Python whose pip lists it.
 pip_prepare() {
-  pyver=$(python3 --version 2>&1 | sed -n 's/^Python \\([0-9][0-9.]*\\).*/\\1/p')
-  [ -n "$pyver" ] || gate "python3 --version to print a version" "$(python3 --version 2>&1 | tail -n 1)"
-  if [ -n "$1" ] && ! printf '%s\\n%s\\n' "$1" "$pyver" | sort -V -C; then
-    gate "Python >= $1 for $2" "Python $pyver"
-  fi
+  python_floor "$1" "$2"
   sysflag=()
   if python3 -c ${shq(MARKED)}; then
     local help; help=$(python3 -m pip install --help 2>/dev/null || true)

@@ -4,12 +4,6 @@ import { connectionError, timeoutError } from "../errors";
 import { runLocalProcess } from "../localProcess";
 import { RunOptions, RunResult, StderrLines, tail, Transport, UnitInfo } from "./transport";
 
-interface Spawned {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** `juju ssh`/`juju status` run where Pulumi runs; `juju` comes from PATH. */
 export class JujuTransport implements Transport {
   private readonly model: string;
@@ -37,7 +31,7 @@ export class JujuTransport implements Transport {
     return unitInStatus(r.stdout, unit);
   }
 
-  private async spawnJuju(argv: string[], what: string, opts: RunOptions): Promise<Spawned> {
+  private async spawnJuju(argv: string[], what: string, opts: RunOptions): Promise<RunResult> {
     const err = new StderrLines(opts);
     let r;
     try {

@@ -42,7 +42,7 @@ export async function apiPid(u: SimUnit): Promise<number | undefined> {
 }
 
 /** The port of the API systemd runs now, once that process serves (it writes the port after binding). */
-async function servingPort(u: SimUnit): Promise<number> {
+export async function servingPort(u: SimUnit): Promise<number> {
   return waitFor(
     `magnum-api serving on ${u.spec.unit}`,
     async () => {
