@@ -14,6 +14,14 @@ const HOST = path.join(__dirname, "programHost.js");
 const NODE = path.join(ROOT, "node_modules/.bin/node");
 /** A run that takes longer is stuck: it is killed and fails. Not a timing target. */
 const HANG_MS = 480_000;
+/**
+ * The backend URL's query, as the README has operators log in: `metadata=skip` stops gocloud's
+ * fileblob writing a `.attrs` sidecar beside each state file. It rewrites that sidecar in place
+ * (truncate, then write), so an engine killed in between leaves it empty and every later command
+ * fails with `failed to load checkpoint: EOF`; the state files themselves are written to a
+ * temporary file and renamed.
+ */
+export const BACKEND_QUERY = "?metadata=skip";
 
 export interface CliResult {
   readonly code: number | null;
@@ -46,6 +54,7 @@ export class CliStack {
     readonly dir: string,
     readonly stack: string,
     binDir: string,
+    backendQuery: string,
   ) {
     this.projectDir = path.join(dir, "project");
     const home = path.join(dir, "home");
@@ -53,7 +62,7 @@ export class CliStack {
       ...process.env,
       PATH: `${binDir}:${process.env.PATH}`,
       PULUMI_HOME: home,
-      PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+      PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}${backendQuery}`,
       PULUMI_CONFIG_PASSPHRASE: "cli-tier-passphrase",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       // Only the registered plugins and the bundled dynamic-provider host; nothing from the network.
@@ -62,11 +71,14 @@ export class CliStack {
     };
   }
 
-  /** A fresh backend, PULUMI_HOME and project; call after Lab.start (it sets the cloud's env). */
-  static async create(stack = "cli-test"): Promise<CliStack> {
+  /**
+   * A fresh backend, PULUMI_HOME and project; call after Lab.start (it sets the cloud's env).
+   * `backendQuery` "" gives the file backend's default, sidecars and all.
+   */
+  static async create(stack = "cli-test", backendQuery = BACKEND_QUERY): Promise<CliStack> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graft-cli-"));
     const binDir = prepareToolchain(path.join(dir, "home"));
-    const s = new CliStack(dir, stack, binDir);
+    const s = new CliStack(dir, stack, binDir, backendQuery);
     fs.mkdirSync(path.join(dir, "state"));
     fs.mkdirSync(s.projectDir);
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(s.projectDir, "Pulumi.yaml"));
@@ -107,6 +119,11 @@ export class CliStack {
     } finally {
       if (host?.child.pid !== undefined) killGroup(host.child.pid);
     }
+  }
+
+  /** The file backend's directory: the operator's `~/.pulumi-state`. */
+  get stateDir(): string {
+    return path.join(this.dir, "state");
   }
 
   /** `pulumi stack export`, as text. */

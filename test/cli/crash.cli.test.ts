@@ -1,8 +1,11 @@
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as path from "path";
+import * as fs from "fs";
 import { KubeApiServer } from "../kube/apiserver";
 import { assertGrafted, assertRolledBack, PreGraft } from "../sim/gates";
 import { Lab } from "../sim/lab";
-import { CliResult } from "./cli";
+import { CliResult, CliStack } from "./cli";
 import {
   arm,
   assertNeverTwoDown,
@@ -14,6 +17,7 @@ import {
   Position,
   positionName,
   recover,
+  sidecars,
 } from "./crash";
 import { crashApiServer, crashWorld, CrashWorld } from "./crashWorld";
 
@@ -202,5 +206,40 @@ describe("the real pulumi CLI killed, interrupted, or run twice at once", functi
       await assertRolledBack(w.lab, w.lab.units[0], w.original.get(w.lab.units[0]) as PreGraft);
       assert.deepEqual(lockFiles(w.cli), []);
     });
+  });
+});
+
+describe("the file backend after an engine killed inside its sidecar write", function () {
+  this.timeout(300_000);
+
+  it("a default login leaves an emptied .attrs that stops every command; the README's find command clears it; metadata=skip writes none", async () => {
+    const plain = await CliStack.create("sidecar", "");
+    try {
+      const sidecar = path.join(plain.stateDir, ".pulumi/stacks/magnum-capi-graft/sidecar.json.attrs");
+      assert.ok(fs.existsSync(sidecar), `the default backend keeps ${sidecar}`);
+      // What a SIGKILL between fileblob's os.Create of the sidecar and its write leaves.
+      fs.writeFileSync(sidecar, "");
+      const broken = await plain.run(["stack", "export", "--stack", "sidecar"]);
+      assert.notEqual(broken.code, 0);
+      assert.match(broken.output, /error: failed to load checkpoint: EOF/);
+      // The README's command, with the state directory in place of ~/.pulumi-state.
+      execFileSync("bash", [
+        "-c",
+        `find "$1"/.pulumi -name '*.attrs' -size 0 -delete`,
+        "bash",
+        plain.stateDir,
+      ]);
+      assert.match(await plain.exportState(), /"version": 3/);
+      assert.ok(sidecars(plain).length > 0, "only the empty sidecar went");
+    } finally {
+      plain.remove();
+    }
+    const skip = await CliStack.create("nosidecar");
+    try {
+      assert.match(await skip.exportState(), /"version": 3/);
+      assert.deepEqual(sidecars(skip), [], "no sidecar with metadata=skip");
+    } finally {
+      skip.remove();
+    }
   });
 });

@@ -94,9 +94,14 @@ export interface Recovery {
 
 /** The lock files the file backend holds for the stack (each names the pid that took it). */
 export function lockFiles(cli: CliStack): string[] {
-  const dir = path.join(cli.dir, "state", ".pulumi", "locks");
+  const dir = path.join(cli.stateDir, ".pulumi", "locks");
   if (!fs.existsSync(dir)) return [];
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".json"));
+}
+
+/** The `.attrs` metadata files gocloud's fileblob keeps beside the backend's files, if it writes them. */
+export function sidecars(cli: CliStack): string[] {
+  return (fs.readdirSync(cli.stateDir, { recursive: true }) as string[]).filter((f) => f.endsWith(".attrs"));
 }
 
 /** The pending operations in the stack's state, by type. */
@@ -133,6 +138,11 @@ export async function recover(cli: CliStack): Promise<Recovery> {
     assert.deepEqual(await pendingOperations(cli), {}, "no pending operation left after the refresh");
   }
   assert.deepEqual(lockFiles(cli), [], "no lock left");
+  assert.deepEqual(
+    sidecars(cli),
+    [],
+    "the backend as the README logs in to it (metadata=skip) wrote no sidecar",
+  );
   return { staleLocks, pending, commands };
 }
 
