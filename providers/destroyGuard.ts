@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicResource } from "./resource";
 import { ClusterInventory, listClusters } from "./clusterInventory";
 import { changedKeys, checkInputs } from "./diffing";
 import { DestroyMode } from "../core/destroyMode";
@@ -156,9 +157,6 @@ export class DestroyGuardProvider implements pulumi.dynamic.ResourceProvider {
   }
 }
 
-/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
-const destroyGuardProvider = new DestroyGuardProvider();
-
 export interface DestroyGuardArgs {
   readonly destroyMode: pulumi.Input<DestroyMode>;
   readonly allowRemoveWithClusters: pulumi.Input<boolean>;
@@ -170,18 +168,19 @@ export interface DestroyGuardArgs {
 }
 
 /** Refuses a remove-mode destroy while the driver manages clusters; states a rollback's consequences. */
-export class DestroyGuard extends pulumi.dynamic.Resource {
+export class DestroyGuard extends dynamicResource<DestroyGuardArgs>(
+  "DestroyGuard",
+  new DestroyGuardProvider(),
+  ["clusters", "onDestroy"],
+) {
   declare readonly clusters: pulumi.Output<string[]>;
   declare readonly onDestroy: pulumi.Output<string>;
 
   constructor(name: string, args: DestroyGuardArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      destroyGuardProvider,
       name,
-      { ...args, kubeconfig: pulumi.secret(args.kubeconfig), clusters: undefined, onDestroy: undefined },
+      { ...args, kubeconfig: pulumi.secret(args.kubeconfig) },
       { ...opts, additionalSecretOutputs: ["kubeconfig"] },
-      "magnum-capi-graft",
-      "DestroyGuard",
     );
   }
 }

@@ -15,7 +15,8 @@ import {
   GateSpec,
   validateGates,
 } from "./gates";
-import { Connect, runScript, Target } from "./remote";
+import { Connect, defaultConnect, runScript, Target } from "./remote";
+import { dynamicResource, DynamicResourceClass } from "./resource";
 
 /** The resource inputs every remote-script resource shares: where its scripts run. */
 export interface TargetArgs {
@@ -111,12 +112,12 @@ export function restoreUnlessAdded(
   return p.destroyMode === "rollback" && p.hasOriginal === "0" ? undefined : restore;
 }
 
-/** The dynamic provider every remote-script resource is: one spec, one transport. */
+/** The dynamic provider every remote-script resource is: one spec, one transport (tests pass their own). */
 export class RemoteScriptProvider<I extends Target, O extends Target> implements pulumi.dynamic
   .ResourceProvider<I, O> {
   constructor(
     private readonly spec: RemoteScript<I, O>,
-    private readonly connect: Connect,
+    private readonly connect: Connect = defaultConnect,
   ) {}
 
   async check(_olds: I, news: I): Promise<pulumi.dynamic.CheckResult<I>> {
@@ -237,4 +238,13 @@ export class RemoteScriptProvider<I extends Target, O extends Target> implements
     for (const k of this.spec.unstored ?? []) delete kept[k];
     return kept;
   }
+}
+
+/** The resource class of a remote-script spec: `type` names it in URNs, `outputs` as dynamicResource. */
+export function remoteResource<A extends object, I extends Target, O extends Target>(
+  type: string,
+  spec: RemoteScript<I, O>,
+  outputs: readonly (keyof O & string)[],
+): DynamicResourceClass<A> {
+  return dynamicResource<A>(type, new RemoteScriptProvider(spec), outputs);
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicResource } from "./resource";
 import { ADMIN_KUBE_PY, runLocal } from "./adminKube";
 import { changedKeys, checkInputs } from "./diffing";
 import { tail } from "./transport/transport";
@@ -116,24 +117,19 @@ export class TokenRevocationProvider implements pulumi.dynamic.ResourceProvider 
   async delete(): Promise<void> {}
 }
 
-const tokenRevocationProvider = new TokenRevocationProvider();
-
 export type TokenRevocationArgs = {
   readonly [K in keyof TokenRevocationInputs]: pulumi.Input<TokenRevocationInputs[K]>;
 };
 
 /** Revokes every rotated-out token of the account once it runs (place it after every delivery). */
-export class TokenRevocation extends pulumi.dynamic.Resource {
+export class TokenRevocation extends dynamicResource<TokenRevocationArgs>(
+  "TokenRevocation",
+  new TokenRevocationProvider(),
+  ["revoked"],
+) {
   declare readonly revoked: pulumi.Output<string[]>;
 
   constructor(name: string, args: TokenRevocationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      tokenRevocationProvider,
-      name,
-      { ...args, revoked: undefined },
-      { ...opts, additionalSecretOutputs: ["kubeconfig"] },
-      "magnum-capi-graft",
-      "TokenRevocation",
-    );
+    super(name, args, { ...opts, additionalSecretOutputs: ["kubeconfig"] });
   }
 }

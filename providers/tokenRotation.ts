@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicResource } from "./resource";
 import { checkInputs } from "./diffing";
 
 // The scoped credential's token generation and its age. check() decides with the clock and the
@@ -85,27 +86,17 @@ export class TokenRotationProvider implements pulumi.dynamic.ResourceProvider {
   async delete(): Promise<void> {}
 }
 
-/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
-const tokenRotationProvider = new TokenRotationProvider();
-
 export interface TokenRotationArgs {
   readonly rotationDays: pulumi.Input<number>;
 }
 
 /** The token generation to deliver; a new one when the current one is `rotationDays` old. */
-export class TokenRotation extends pulumi.dynamic.Resource {
+export class TokenRotation extends dynamicResource<TokenRotationArgs>(
+  "TokenRotation",
+  new TokenRotationProvider(),
+  ["generation", "mintedAt", "rotation"],
+) {
   declare readonly generation: pulumi.Output<number>;
   declare readonly mintedAt: pulumi.Output<string>;
   declare readonly rotation: pulumi.Output<string>;
-
-  constructor(name: string, args: TokenRotationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      tokenRotationProvider,
-      name,
-      { ...args, generation: undefined, mintedAt: undefined, rotation: undefined },
-      opts,
-      "magnum-capi-graft",
-      "TokenRotation",
-    );
-  }
 }

@@ -1,9 +1,10 @@
+import { RemoteScriptProvider } from "../providers/kernel";
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import * as path from "path";
 import { driverPythonFloor } from "../core/pythonFloor";
-import { PipPackageProvider } from "../providers/pipPackage";
+import { PIP_PACKAGE } from "../providers/pipPackage";
 import { mutations } from "./harness/engine";
 import { assertGrafted, assertRolledBack, onUnit } from "./sim/gates";
 import { quietLab, unitCalls } from "./sim/labSuite";
@@ -93,7 +94,7 @@ describe("the pip step on a conductor's own python3", function () {
       const before = unitWrites(u);
       const pid = await u.daemonPid();
       await assert.rejects(
-        new PipPackageProvider().create({
+        new RemoteScriptProvider(PIP_PACKAGE).create({
           transport: { kind: "juju", model: "openstack" },
           unit: u.spec.unit,
           package: "magnum-capi-helm",

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls } from "../../core/shell";
-import { RemoteScript, RemoteScriptProvider, restoreUnlessAdded, UndoableArgs } from "../kernel";
-import { Connect, defaultConnect, need } from "../remote";
+import { RemoteScript, remoteResource, restoreUnlessAdded, UndoableArgs } from "../kernel";
+import { need } from "../remote";
 import { applyScript, measureScript, restoreScript } from "./scripts";
 import { HelmBinaryInputs, HelmBinaryOutputs } from "./types";
 
@@ -10,7 +10,7 @@ export { HelmBinaryInputs, HelmBinaryOutputs } from "./types";
 /** A build suffix (`v3.17.3+ge4da497`) still is the version asked for. */
 const matches = (live: string, want: string) => live === want || live.startsWith(`${want}+`);
 
-const HELM_BINARY: RemoteScript<HelmBinaryInputs, HelmBinaryOutputs> = {
+export const HELM_BINARY: RemoteScript<HelmBinaryInputs, HelmBinaryOutputs> = {
   replaceKeys: ["installPath"],
   applyKeys: [],
   // The version reaches the unit through the drift check, which compares it with the live one.
@@ -43,15 +43,6 @@ const HELM_BINARY: RemoteScript<HelmBinaryInputs, HelmBinaryOutputs> = {
   }),
 };
 
-export class HelmBinaryProvider extends RemoteScriptProvider<HelmBinaryInputs, HelmBinaryOutputs> {
-  constructor(connect: Connect = defaultConnect) {
-    super(HELM_BINARY, connect);
-  }
-}
-
-/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
-const helmBinaryProvider = new HelmBinaryProvider();
-
 export interface HelmBinaryArgs extends UndoableArgs {
   readonly version: pulumi.Input<string>;
   readonly tarballUrl: pulumi.Input<string>;
@@ -60,17 +51,10 @@ export interface HelmBinaryArgs extends UndoableArgs {
 }
 
 /** helm at a version on the unit's PATH, installed from the release tarball when missing or different. */
-export class HelmBinary extends pulumi.dynamic.Resource {
+export class HelmBinary extends remoteResource<HelmBinaryArgs, HelmBinaryInputs, HelmBinaryOutputs>(
+  "HelmBinary",
+  HELM_BINARY,
+  ["liveVersion", "hasOriginal"],
+) {
   declare readonly liveVersion: pulumi.Output<string>;
-
-  constructor(name: string, args: HelmBinaryArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      helmBinaryProvider,
-      name,
-      { ...args, liveVersion: undefined, hasOriginal: undefined },
-      opts,
-      "magnum-capi-graft",
-      "HelmBinary",
-    );
-  }
 }

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { mustMatch, PATTERNS } from "../../core/shell";
 import { sha256 } from "../diffing";
-import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
-import { Connect, defaultConnect, need } from "../remote";
+import { RemoteScript, remoteResource, UndoableArgs } from "../kernel";
+import { need } from "../remote";
 import { applyScript, deleteScript, measureScript } from "./scripts";
 import { ManagedBlockInputs, ManagedBlockOutputs } from "./types";
 
@@ -10,7 +10,7 @@ export { ManagedBlockInputs, ManagedBlockOutputs } from "./types";
 
 const blockSha = (block: string) => sha256(`${block}\n`);
 
-const MANAGED_BLOCK: RemoteScript<ManagedBlockInputs, ManagedBlockOutputs> = {
+export const MANAGED_BLOCK: RemoteScript<ManagedBlockInputs, ManagedBlockOutputs> = {
   replaceKeys: ["path", "marker"],
   applyKeys: ["block", "initScript", "showArgsMustContain"],
   recordKeys: ["destroyMode"],
@@ -50,15 +50,6 @@ const MANAGED_BLOCK: RemoteScript<ManagedBlockInputs, ManagedBlockOutputs> = {
         },
 };
 
-export class ManagedBlockProvider extends RemoteScriptProvider<ManagedBlockInputs, ManagedBlockOutputs> {
-  constructor(connect: Connect = defaultConnect) {
-    super(MANAGED_BLOCK, connect);
-  }
-}
-
-/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
-const managedBlockProvider = new ManagedBlockProvider();
-
 export interface ManagedBlockArgs extends UndoableArgs {
   readonly path: pulumi.Input<string>;
   readonly block: pulumi.Input<string>;
@@ -68,19 +59,12 @@ export interface ManagedBlockArgs extends UndoableArgs {
 }
 
 /** A marked block inside a file others also write, verified by the init script's dry run. */
-export class ManagedBlock extends pulumi.dynamic.Resource {
+export class ManagedBlock extends remoteResource<ManagedBlockArgs, ManagedBlockInputs, ManagedBlockOutputs>(
+  "ManagedBlock",
+  MANAGED_BLOCK,
+  ["liveBlockSha", "showArgsOk", "showArgs", "changedAt"],
+) {
   declare readonly changedAt: pulumi.Output<string>;
   declare readonly liveBlockSha: pulumi.Output<string>;
   declare readonly showArgs: pulumi.Output<string>;
-
-  constructor(name: string, args: ManagedBlockArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      managedBlockProvider,
-      name,
-      { ...args, liveBlockSha: undefined, showArgsOk: undefined, showArgs: undefined, changedAt: undefined },
-      opts,
-      "magnum-capi-graft",
-      "ManagedBlock",
-    );
-  }
 }

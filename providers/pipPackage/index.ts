@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PYTHON_FLOOR_PATTERN } from "../../core/pythonFloor";
 import { isHttpUrl, mustMatch, PATTERNS, redactUrls } from "../../core/shell";
-import { RemoteScript, RemoteScriptProvider, GatedArgs, UndoableArgs } from "../kernel";
-import { Connect, defaultConnect, need } from "../remote";
+import { RemoteScript, remoteResource, GatedArgs, UndoableArgs } from "../kernel";
+import { need } from "../remote";
 import { applyScript, deleteScript, measureScript } from "./scripts";
 import { PipPackageInputs, PipPackageOutputs } from "./types";
 
@@ -11,7 +11,7 @@ export { PipPackageInputs, PipPackageOutputs } from "./types";
 const hasEntryPoint = (o: { entryPoints?: string }, name: string) =>
   (o.entryPoints ?? "").split(",").includes(name);
 
-const PIP_PACKAGE: RemoteScript<PipPackageInputs, PipPackageOutputs> = {
+export const PIP_PACKAGE: RemoteScript<PipPackageInputs, PipPackageOutputs> = {
   replaceKeys: ["package"],
   // version and entryPointName reach the unit through the drift check, which compares them with it;
   // a floor matters only to the install or pin it guards, which a version change brings.
@@ -66,15 +66,6 @@ const PIP_PACKAGE: RemoteScript<PipPackageInputs, PipPackageOutputs> = {
         },
 };
 
-export class PipPackageProvider extends RemoteScriptProvider<PipPackageInputs, PipPackageOutputs> {
-  constructor(connect: Connect = defaultConnect) {
-    super(PIP_PACKAGE, connect);
-  }
-}
-
-/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
-const pipPackageProvider = new PipPackageProvider();
-
 export interface PipPackageArgs extends UndoableArgs, GatedArgs {
   readonly package: pulumi.Input<string>;
   readonly version: pulumi.Input<string>;
@@ -89,26 +80,13 @@ export interface PipPackageArgs extends UndoableArgs, GatedArgs {
 }
 
 /** A pinned pip distribution (no deps: the deb-managed stack stays as it is) with its entry point. */
-export class PipPackage extends pulumi.dynamic.Resource {
+export class PipPackage extends remoteResource<PipPackageArgs, PipPackageInputs, PipPackageOutputs>(
+  "PipPackage",
+  PIP_PACKAGE,
+  ["installedVersion", "entryPoints", "changedAt", "gatesSeen"],
+) {
   declare readonly changedAt: pulumi.Output<string>;
   declare readonly installedVersion: pulumi.Output<string>;
   declare readonly entryPoints: pulumi.Output<string>;
   declare readonly gatesSeen: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: PipPackageArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      pipPackageProvider,
-      name,
-      {
-        ...args,
-        installedVersion: undefined,
-        entryPoints: undefined,
-        changedAt: undefined,
-        gatesSeen: undefined,
-      },
-      opts,
-      "magnum-capi-graft",
-      "PipPackage",
-    );
-  }
 }

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { mustMatch, PATTERNS } from "../../core/shell";
 import { containsUnknown, sha256 } from "../diffing";
-import { GatedArgs, RemoteScript, RemoteScriptProvider, restoreUnlessAdded, UndoableArgs } from "../kernel";
-import { Connect, defaultConnect, need } from "../remote";
+import { GatedArgs, RemoteScript, remoteResource, restoreUnlessAdded, UndoableArgs } from "../kernel";
+import { need } from "../remote";
 import { applyScript, measureScript, restoreScript } from "./scripts";
 import { RemoteFileInputs, RemoteFileOutputs } from "./types";
 
 export { RemoteFileInputs, RemoteFileOutputs } from "./types";
 
-const REMOTE_FILE: RemoteScript<RemoteFileInputs, RemoteFileOutputs> = {
+export const REMOTE_FILE: RemoteScript<RemoteFileInputs, RemoteFileOutputs> = {
   replaceKeys: ["path"],
   applyKeys: ["mode", "owner", "ownerFromService", "asciiOnly", "restartOnChange"],
   recordKeys: ["destroyMode"],
@@ -55,15 +55,6 @@ const REMOTE_FILE: RemoteScript<RemoteFileInputs, RemoteFileOutputs> = {
       : { expected: `sha256 ${sha256(i.content)} on the unit`, seen: live.sha256 ?? "none" },
 };
 
-export class RemoteFileProvider extends RemoteScriptProvider<RemoteFileInputs, RemoteFileOutputs> {
-  constructor(connect: Connect = defaultConnect) {
-    super(REMOTE_FILE, connect);
-  }
-}
-
-/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
-const remoteFileProvider = new RemoteFileProvider();
-
 export interface RemoteFileArgs extends UndoableArgs, GatedArgs {
   readonly path: pulumi.Input<string>;
   readonly content: pulumi.Input<string>;
@@ -77,7 +68,22 @@ export interface RemoteFileArgs extends UndoableArgs, GatedArgs {
 }
 
 /** A whole file with exact content, owner and mode; its pre-graft state is what destroy puts back. */
-export class RemoteFile extends pulumi.dynamic.Resource {
+/** The resource as the provider sees it: the `secret` flag is the program's, not an input. */
+const RemoteFileResource = remoteResource<
+  Omit<RemoteFileArgs, "secret">,
+  RemoteFileInputs,
+  RemoteFileOutputs
+>("RemoteFile", REMOTE_FILE, [
+  "sha256",
+  "liveMode",
+  "changedAt",
+  "liveOwner",
+  "expectedOwner",
+  "hasOriginal",
+  "gatesSeen",
+]);
+
+export class RemoteFile extends RemoteFileResource {
   declare readonly changedAt: pulumi.Output<string>;
   declare readonly sha256: pulumi.Output<string>;
   declare readonly expectedOwner: pulumi.Output<string>;
@@ -87,25 +93,9 @@ export class RemoteFile extends pulumi.dynamic.Resource {
     const { secret, ...inputs } = args;
     const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...(secret ? ["sha256"] : [])];
     super(
-      remoteFileProvider,
       name,
-      {
-        owner: "root",
-        ownerFromService: "",
-        asciiOnly: false,
-        restartOnChange: true,
-        ...inputs,
-        sha256: undefined,
-        liveMode: undefined,
-        changedAt: undefined,
-        liveOwner: undefined,
-        expectedOwner: undefined,
-        hasOriginal: undefined,
-        gatesSeen: undefined,
-      },
+      { owner: "root", ownerFromService: "", asciiOnly: false, restartOnChange: true, ...inputs },
       { ...opts, additionalSecretOutputs: secretOutputs },
-      "magnum-capi-graft",
-      "RemoteFile",
     );
   }
 }

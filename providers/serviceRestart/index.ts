@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { mustMatch, PATTERNS } from "../../core/shell";
-import { RemoteScript, RemoteScriptProvider, UndoableArgs } from "../kernel";
-import { Connect, defaultConnect, need } from "../remote";
+import { RemoteScript, remoteResource, UndoableArgs } from "../kernel";
+import { need } from "../remote";
 import { RESTART_API, RestartApi } from "../../core/restartApi";
 import { applyScript, measureScript, RESTART_TIMEOUT_SECONDS, rollbackScript } from "./scripts";
 import { RestartWhen, ServiceRestartInputs, ServiceRestartOutputs } from "./types";
 
 export { RestartWhen, ServiceRestartInputs, ServiceRestartOutputs } from "./types";
 
-const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs> = {
+export const SERVICE_RESTART: RemoteScript<ServiceRestartInputs, ServiceRestartOutputs> = {
   replaceKeys: ["service", "when"],
   // The API's keys rerun the restart: on state of earlier releases, that restarts an API they left stale.
   applyKeys: ["triggers", "configDir", "driver", "settleSeconds", "apiService", "restartApi"],
@@ -80,18 +80,6 @@ function rollNote(i: ServiceRestartInputs): string | undefined {
   );
 }
 
-export class ServiceRestartProvider extends RemoteScriptProvider<
-  ServiceRestartInputs,
-  ServiceRestartOutputs
-> {
-  constructor(connect: Connect = defaultConnect) {
-    super(SERVICE_RESTART, connect);
-  }
-}
-
-/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
-const serviceRestartProvider = new ServiceRestartProvider();
-
 export interface ServiceRestartArgs extends UndoableArgs {
   readonly service: pulumi.Input<string>;
   readonly when: RestartWhen;
@@ -106,7 +94,20 @@ export interface ServiceRestartArgs extends UndoableArgs {
   readonly restartApi: pulumi.Input<RestartApi>;
 }
 
-export class ServiceRestart extends pulumi.dynamic.Resource {
+export class ServiceRestart extends remoteResource<
+  ServiceRestartArgs,
+  ServiceRestartInputs,
+  ServiceRestartOutputs
+>("ServiceRestart", SERVICE_RESTART, [
+  "healthy",
+  "pid",
+  "drivers",
+  "configDirLive",
+  "owed",
+  "runningVersion",
+  "apiPid",
+  "apiOwed",
+]) {
   declare readonly drivers: pulumi.Output<string>;
   declare readonly configDirLive: pulumi.Output<string>;
   declare readonly pid: pulumi.Output<string>;
@@ -114,25 +115,4 @@ export class ServiceRestart extends pulumi.dynamic.Resource {
   declare readonly runningVersion: pulumi.Output<string | undefined>;
   declare readonly apiPid: pulumi.Output<string | undefined>;
   declare readonly apiOwed: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: ServiceRestartArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      serviceRestartProvider,
-      name,
-      {
-        ...args,
-        healthy: undefined,
-        pid: undefined,
-        drivers: undefined,
-        configDirLive: undefined,
-        owed: undefined,
-        runningVersion: undefined,
-        apiPid: undefined,
-        apiOwed: undefined,
-      },
-      opts,
-      "magnum-capi-graft",
-      "ServiceRestart",
-    );
-  }
 }

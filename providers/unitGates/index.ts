@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GatedArgs, RemoteScript, RemoteScriptProvider, TargetArgs } from "../kernel";
+import { GatedArgs, RemoteScript, remoteResource, TargetArgs } from "../kernel";
 import { GatedInputs, GatedOutputs } from "../gates";
-import { Connect, defaultConnect, Target } from "../remote";
+import { Target } from "../remote";
 
 export interface UnitGatesInputs extends Target, GatedInputs {}
 export type UnitGatesOutputs = UnitGatesInputs & GatedOutputs;
@@ -10,7 +10,7 @@ export type UnitGatesOutputs = UnitGatesInputs & GatedOutputs;
  * A unit's first gates on their own: they guard the Neutron rule too, which no call to the unit can
  * share, so they cost the one round trip that runs them and change nothing.
  */
-const UNIT_GATES: RemoteScript<UnitGatesInputs, UnitGatesOutputs> = {
+export const UNIT_GATES: RemoteScript<UnitGatesInputs, UnitGatesOutputs> = {
   replaceKeys: [],
   applyKeys: [],
   recordKeys: [],
@@ -26,29 +26,13 @@ const UNIT_GATES: RemoteScript<UnitGatesInputs, UnitGatesOutputs> = {
   live: () => ({}),
 };
 
-export class UnitGatesProvider extends RemoteScriptProvider<UnitGatesInputs, UnitGatesOutputs> {
-  constructor(connect: Connect = defaultConnect) {
-    super(UNIT_GATES, connect);
-  }
-}
-
-/** Shared by every resource: the SDK serializes a provider once per instance, about 0.5 s each. */
-const unitGatesProvider = new UnitGatesProvider();
-
 export type UnitGatesArgs = TargetArgs & GatedArgs;
 
 /** Read-only gates that run before anything of the unit's graft changes, on the unit or in Neutron. */
-export class UnitGates extends pulumi.dynamic.Resource {
+export class UnitGates extends remoteResource<UnitGatesArgs, UnitGatesInputs, UnitGatesOutputs>(
+  "UnitGates",
+  UNIT_GATES,
+  ["gatesSeen", "gatesHeld"],
+) {
   declare readonly gatesSeen: pulumi.Output<string>;
-
-  constructor(name: string, args: UnitGatesArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      unitGatesProvider,
-      name,
-      { ...args, gatesSeen: undefined, gatesHeld: undefined },
-      opts,
-      "magnum-capi-graft",
-      "UnitGates",
-    );
-  }
 }

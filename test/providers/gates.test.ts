@@ -1,3 +1,4 @@
+import { RemoteScriptProvider } from "../../providers/kernel";
 import assert from "assert/strict";
 import { chmodSync, existsSync, writeFileSync } from "fs";
 import { createServer, Server } from "net";
@@ -7,7 +8,7 @@ import { connectionError, isGateError } from "../../providers/errors";
 import { GateSpec } from "../../providers/gates";
 import { gateKind } from "../../providers/gates/kinds";
 import { parseResults } from "../../providers/remote";
-import { RemoteFileInputs, RemoteFileOutputs, RemoteFileProvider } from "../../providers/remoteFile";
+import { RemoteFileInputs, RemoteFileOutputs, REMOTE_FILE } from "../../providers/remoteFile";
 import {
   FakeTransport,
   ok,
@@ -103,13 +104,15 @@ function unitAt(address: string, reply: Reply = () => written()): FakeTransport 
 /** The script a step sends with these gates, from a create that is allowed to fail. */
 async function scriptFor(gates: GateSpec[], path = file.path): Promise<string> {
   const t = unitAt("10.0.0.5");
-  await new RemoteFileProvider(t.connect).create({ ...file, path, gates }).catch(() => undefined);
+  await new RemoteScriptProvider(REMOTE_FILE, t.connect)
+    .create({ ...file, path, gates })
+    .catch(() => undefined);
   return scriptOf(t.calls[0]);
 }
 
 describe("gates inside the step they guard", () => {
   describe("check", () => {
-    const p = new RemoteFileProvider(noIo);
+    const p = new RemoteScriptProvider(REMOTE_FILE, noIo);
 
     for (const gate of [...Object.values(GATES), OCI_CHART]) {
       it(`passes a valid ${gate.kind} gate through${gate === OCI_CHART ? " (an OCI chart)" : ""}`, async () => {
@@ -142,7 +145,7 @@ describe("gates inside the step they guard", () => {
   });
 
   describe("diff", () => {
-    const p = new RemoteFileProvider(noIo);
+    const p = new RemoteScriptProvider(REMOTE_FILE, noIo);
 
     it("sees no change while gates and guards stay", async () => {
       assert.deepEqual(await p.diff("id", recorded, file), {
@@ -173,7 +176,7 @@ describe("gates inside the step they guard", () => {
   describe("create and update", () => {
     it("runs the gates and the step in one call, and records what the gates saw", async () => {
       const t = unitAt("10.0.0.5");
-      const r = await new RemoteFileProvider(t.connect).create(file);
+      const r = await new RemoteScriptProvider(REMOTE_FILE, t.connect).create(file);
       assert.equal(t.calls.length, 1);
       assert.deepEqual(t.described, [], "no preflight, no juju status");
       assert.equal(r.outs?.gatesSeen, "TCP gate to 10.0.0.9:6443: TCP-OK 10.0.0.9:6443");
@@ -183,7 +186,7 @@ describe("gates inside the step they guard", () => {
 
     it("reruns the gates in one call when only the guards changed, and keeps changedAt", async () => {
       const t = unitAt("10.0.0.5", () => written({ changed: "0" }));
-      const r = await new RemoteFileProvider(t.connect).update("id", recorded, {
+      const r = await new RemoteScriptProvider(REMOTE_FILE, t.connect).update("id", recorded, {
         ...file,
         guards: "sg-rule-2",
       });
@@ -194,7 +197,10 @@ describe("gates inside the step they guard", () => {
 
     it("looks the unit up once before a preflight", async () => {
       const t = unitAt("10.0.0.5");
-      await new RemoteFileProvider(t.connect).create({ ...file, gates: [GATES.preflight, GATES.tcp] });
+      await new RemoteScriptProvider(REMOTE_FILE, t.connect).create({
+        ...file,
+        gates: [GATES.preflight, GATES.tcp],
+      });
       assert.deepEqual(t.described, [UNIT]);
       assert.equal(t.calls.length, 1);
     });
@@ -204,7 +210,7 @@ describe("gates inside the step they guard", () => {
       ["missing", new FakeTransport(() => written()), /saw no such unit in juju status/],
     ] as const) {
       it(`changes nothing on a unit ${name}: the preflight fails before the script`, async () => {
-        const p = new RemoteFileProvider(t.connect);
+        const p = new RemoteScriptProvider(REMOTE_FILE, t.connect);
         await assert.rejects(p.create({ ...file, gates: [GATES.preflight] }), (e: Error) => {
           assert.ok(isGateError(e));
           assert.match(e.message, expected);
@@ -220,7 +226,7 @@ describe("gates inside the step they guard", () => {
         throw new Error("juju status -m openstack failed with exit 1: ERROR controller unreachable");
       };
       await assert.rejects(
-        new RemoteFileProvider(t.connect).create({ ...file, gates: [GATES.preflight] }),
+        new RemoteScriptProvider(REMOTE_FILE, t.connect).create({ ...file, gates: [GATES.preflight] }),
         /^Error: preflight on magnum\/0: juju status -m openstack failed .*Nothing was changed/,
       );
       assert.equal(t.calls.length, 0);
@@ -232,7 +238,7 @@ describe("gates inside the step they guard", () => {
         stdout: "fail.step=TCP gate to 10.0.0.9:6443\nfail.expected=TCP-OK\nfail.seen=TCP-FAIL\n",
         stderr: "",
       }));
-      await assert.rejects(new RemoteFileProvider(t.connect).create(file), (e: Error) => {
+      await assert.rejects(new RemoteScriptProvider(REMOTE_FILE, t.connect).create(file), (e: Error) => {
         assert.ok(isGateError(e));
         assert.match(
           e.message,
@@ -246,7 +252,10 @@ describe("gates inside the step they guard", () => {
       const t = unitAt("10.0.0.5", () => {
         throw connectionError("juju ssh failed with exit 255");
       });
-      await assert.rejects(new RemoteFileProvider(t.connect).create(file), /on magnum\/0: juju ssh failed/);
+      await assert.rejects(
+        new RemoteScriptProvider(REMOTE_FILE, t.connect).create(file),
+        /on magnum\/0: juju ssh failed/,
+      );
     });
 
     it("sends scripts that parse for every kind of gate, and all of them at once", async () => {
@@ -269,7 +278,7 @@ describe("gates inside the step they guard", () => {
       const t = unitAt("10.0.0.5", () =>
         measuredReply({ "gates.held": "1", "gate.tcp": "TCP-OK 10.0.0.9:6443" }),
       );
-      const r = await new RemoteFileProvider(t.connect).read("id", recorded);
+      const r = await new RemoteScriptProvider(REMOTE_FILE, t.connect).read("id", recorded);
       assert.equal(t.calls.length, 1);
       assert.deepEqual(r.props, { ...recorded, gatesHeld: "1" });
     });
@@ -284,7 +293,7 @@ describe("gates inside the step they guard", () => {
           sha256: "absent",
         }),
       );
-      const p = new RemoteFileProvider(t.connect);
+      const p = new RemoteScriptProvider(REMOTE_FILE, t.connect);
       const r = await p.read("id", recorded);
       assert.equal(r.props?.gatesHeld, "0");
       assert.equal(
@@ -297,7 +306,10 @@ describe("gates inside the step they guard", () => {
 
     it("records a unit that left the model as a finding", async () => {
       const t = new FakeTransport(() => measuredReply({ "gates.held": "1", "gate.preflight": "trust" }));
-      const r = await new RemoteFileProvider(t.connect).read("id", { ...recorded, gates: [GATES.preflight] });
+      const r = await new RemoteScriptProvider(REMOTE_FILE, t.connect).read("id", {
+        ...recorded,
+        gates: [GATES.preflight],
+      });
       assert.equal(r.props?.gatesHeld, "0");
       assert.match(String(r.props?.gatesSeen), /saw no such unit in juju status/);
       assert.equal(t.calls.length, 1, "the step is still measured");
@@ -372,7 +384,7 @@ describe("gates inside the step they guard", () => {
           path,
           gates: [{ kind: "tcp", host: "127.0.0.1", port: 1 }],
         };
-        await new RemoteFileProvider(t.connect).read("id", closed).catch(() => undefined);
+        await new RemoteScriptProvider(REMOTE_FILE, t.connect).read("id", closed).catch(() => undefined);
         const r = runLocally(scriptOf(t.calls[0]), tmp());
         assert.equal(r.code, 0, r.stderr);
         const results = parseResults(r.stdout);

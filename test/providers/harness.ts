@@ -1,6 +1,6 @@
 // The provider-test harness: a transport that records every call and answers from a function,
 // helpers that run the real command line through bash to get at the script it carries, and the
-// check/diff tables every provider's tests share.
+// check/diff tables the kernel's contract suite (kernel.test.ts) runs for every spec.
 import assert from "assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "child_process";

@@ -1,126 +1,34 @@
+import { RemoteScriptProvider } from "../../providers/kernel";
 import assert from "assert/strict";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
-import { sha256 } from "../../providers/diffing";
-import { ManagedBlockInputs, ManagedBlockOutputs, ManagedBlockProvider } from "../../providers/managedBlock";
+import { ManagedBlockInputs, MANAGED_BLOCK } from "../../providers/managedBlock";
 import { parseResults } from "../../providers/remote";
+import { BLOCK_CONTRACT, blockSha, CONFIG_DIR } from "./contracts";
 import {
   deleteScriptOf,
   FakeTransport,
-  itRejects,
-  itReplaces,
-  itReportsFailuresOf,
-  itUpdatesInPlace,
-  JUJU,
   NASTY,
-  noIo,
   ok,
   parseErrors,
   runLocally,
   scriptOf,
   tempDirPerTest,
-  UNIT,
-  UNKNOWN,
   valueOf,
 } from "./harness";
 
-const CONFIG_DIR = "--config-dir /etc/magnum/magnum.conf.d";
-
-const inputs: ManagedBlockInputs = {
-  transport: JUJU,
-  unit: UNIT,
-  path: "/etc/default/magnum-conductor",
-  block: `DAEMON_ARGS="$DAEMON_ARGS ${CONFIG_DIR}"`,
-  marker: "magnum-capi-graft",
-  initScript: "/etc/init.d/magnum-conductor",
-  showArgsMustContain: [CONFIG_DIR],
-  destroyMode: "rollback",
-};
-
-const blockSha = (block: string) => sha256(`${block}\n`);
-const outputs: ManagedBlockOutputs = {
-  ...inputs,
-  liveBlockSha: blockSha(inputs.block),
-  showArgsOk: "1",
-  showArgs: `--config-file /etc/magnum/magnum.conf ${CONFIG_DIR}`,
-  changedAt: "",
-};
-const liveReply = ok({
-  changed: "1",
-  show_args: outputs.showArgs,
-  block_sha: outputs.liveBlockSha,
-  show_args_ok: "1",
-});
+const { inputs, outputs, liveReply } = BLOCK_CONTRACT;
 
 const deleteScript = (destroyMode: "rollback" | "remove", o = outputs) =>
-  deleteScriptOf((c) => new ManagedBlockProvider(c), { ...o, destroyMode });
+  deleteScriptOf((c) => new RemoteScriptProvider(MANAGED_BLOCK, c), { ...o, destroyMode });
 
-describe("ManagedBlockProvider", () => {
-  describe("check", () => {
-    const p = new ManagedBlockProvider(noIo);
-
-    it("passes valid inputs through", async () => {
-      assert.deepEqual(await p.check(inputs, inputs), { inputs });
-    });
-
-    itRejects(p, inputs, [
-      ["unit", "magnum/0; rm -rf /"],
-      ["path", "/etc/default/$(reboot)"],
-      ["initScript", "/etc/init.d/magnum conductor"],
-      ["marker", "graft'; reboot; '"],
-      ["block", "A=1\r\nB=2"],
-    ]);
-  });
-
-  describe("diff", () => {
-    const p = new ManagedBlockProvider(noIo);
-
-    it("sees no change when the unit matches the inputs", async () => {
-      const d = await p.diff("id", outputs, inputs);
-      assert.deepEqual(d, { changes: false, replaces: [], deleteBeforeReplace: true });
-    });
-
-    itUpdatesInPlace(p, outputs, inputs, [
-      ["block", "A=1"],
-      ["block", UNKNOWN],
-      ["initScript", "/etc/init.d/other"],
-      ["showArgsMustContain", [CONFIG_DIR, "--debug"]],
-      ["showArgsMustContain", [UNKNOWN]],
-      ["destroyMode", "remove"],
-    ]);
-
-    itReplaces(p, outputs, inputs, [
-      ["unit", "magnum/1"],
-      ["path", "/etc/default/other"],
-      ["marker", "other"],
-    ]);
-
-    for (const [key, value] of [
-      ["liveBlockSha", "absent"],
-      ["showArgsOk", "0"],
-    ]) {
-      it(`sees drift when read found ${key}=${value}`, async () => {
-        const d = await p.diff("id", { ...outputs, [key]: value }, inputs);
-        assert.equal(d.changes, true);
-        assert.deepEqual(d.replaces, []);
-      });
-    }
-  });
-
+describe("MANAGED_BLOCK", () => {
   describe("create", () => {
-    it("writes in one call without stdin and returns what it measured", async () => {
-      const t = new FakeTransport(() => liveReply);
-      const r = await new ManagedBlockProvider(t.connect).create(inputs);
-      assert.equal(t.calls.length, 1);
-      assert.equal(t.calls[0].opts.stdin, undefined);
-      assert.equal(r.id, `${UNIT}:${inputs.path}#${inputs.marker}`);
-      assert.match(String(r.outs?.changedAt), /^\d{4}-\d\d-\d\dT/, "a real write moves changedAt");
-      assert.deepEqual({ ...r.outs, changedAt: "" }, outputs);
-    });
-
     it("keeps hostile block text literal in a script that parses", async () => {
       const t = new FakeTransport(() => liveReply);
-      await new ManagedBlockProvider(t.connect).create({ ...inputs, block: NASTY }).catch(() => 0);
+      await new RemoteScriptProvider(MANAGED_BLOCK, t.connect)
+        .create({ ...inputs, block: NASTY })
+        .catch(() => 0);
       const script = scriptOf(t.calls[0]);
       assert.equal(parseErrors(script), "");
       assert.equal(valueOf(script, "end=", "begin"), `# BEGIN ${inputs.marker}`);
@@ -129,43 +37,9 @@ describe("ManagedBlockProvider", () => {
     it("fails when show-args does not verify after writing", async () => {
       const t = new FakeTransport(() => ok({ ...parseResults(liveReply.stdout), show_args_ok: "0" }));
       await assert.rejects(
-        new ManagedBlockProvider(t.connect).create(inputs),
+        new RemoteScriptProvider(MANAGED_BLOCK, t.connect).create(inputs),
         /did not verify after writing/,
       );
-    });
-
-    itReportsFailuresOf(
-      `block in ${inputs.path}`,
-      (t) => new ManagedBlockProvider(t.connect).create(inputs),
-      "block_sha",
-    );
-  });
-
-  describe("update", () => {
-    it("touches nothing when only destroyMode changed", async () => {
-      const news = { ...inputs, destroyMode: "remove" as const };
-      const r = await new ManagedBlockProvider(noIo).update("id", outputs, news);
-      assert.deepEqual(r.outs, { ...outputs, destroyMode: "remove" });
-    });
-
-    it("rewrites the block in one call when it changed", async () => {
-      const t = new FakeTransport(() =>
-        ok({ ...parseResults(liveReply.stdout), block_sha: blockSha("A=1") }),
-      );
-      const r = await new ManagedBlockProvider(t.connect).update("id", outputs, { ...inputs, block: "A=1" });
-      assert.equal(t.calls.length, 1);
-      assert.equal(r.outs?.liveBlockSha, blockSha("A=1"));
-    });
-  });
-
-  describe("read", () => {
-    it("re-measures in one call without stdin", async () => {
-      const t = new FakeTransport(() => ok({ block_sha: "absent", show_args_ok: "0", show_args: "" }));
-      const r = await new ManagedBlockProvider(t.connect).read("id", outputs);
-      assert.equal(t.calls.length, 1);
-      assert.equal(t.calls[0].opts.stdin, undefined);
-      assert.equal(parseErrors(scriptOf(t.calls[0])), "");
-      assert.deepEqual(r.props, { ...outputs, liveBlockSha: "absent", showArgsOk: "0", showArgs: "" });
     });
   });
 
@@ -199,7 +73,7 @@ describe("ManagedBlockProvider", () => {
       else writeFileSync(path, before);
       const t = new FakeTransport(() => liveReply);
       const o = { ...outputs, initScript, path, ...i };
-      await new ManagedBlockProvider(t.connect).create(o).catch(() => 0);
+      await new RemoteScriptProvider(MANAGED_BLOCK, t.connect).create(o).catch(() => 0);
       const r = runLocally(scriptOf(t.calls[0]), join(tmp(), "state"));
       const showArgsRuns = existsSync(calls) ? readFileSync(calls, "utf8").length : 0;
       const after = existsSync(path) ? readFileSync(path, "utf8") : undefined;

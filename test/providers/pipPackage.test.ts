@@ -1,72 +1,30 @@
+import { RemoteScriptProvider } from "../../providers/kernel";
 import assert from "assert/strict";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
-import { PipPackageInputs, PipPackageOutputs, PipPackageProvider } from "../../providers/pipPackage";
+import { PIP_PACKAGE } from "../../providers/pipPackage";
+import { PIP_CONTRACT } from "./contracts";
 import {
   deleteScriptOf,
   FakeTransport,
-  itRejects,
-  itReplaces,
   itReportsFailuresOf,
-  itUpdatesInPlace,
-  JUJU,
   noIo,
   ok,
   parseErrors,
   runLocally,
   scriptOf,
   tempDirPerTest,
-  UNIT,
-  UNKNOWN,
   valueOf,
 } from "./harness";
 
-const inputs: PipPackageInputs = {
-  transport: JUJU,
-  unit: UNIT,
-  package: "magnum-capi-helm",
-  version: "1.4.0",
-  indexUrl: "https://pypi.example.org/simple",
-  entryPointGroup: "magnum.drivers",
-  entryPointName: "k8s_capi_helm_v1",
-  rollbackVersion: "1.3.0",
-  destroyMode: "rollback",
-  pythonFloor: "3.10",
-  rollbackPythonFloor: "3.6",
-};
-const outputs: PipPackageOutputs = {
-  ...inputs,
-  installedVersion: "1.4.0",
-  entryPoints: "k8s_capi_helm_v1,k8s_fedora",
-  changedAt: "",
-};
-const liveReply = ok({ changed: "1", version: "1.4.0", entry_points: outputs.entryPoints });
+const { inputs, outputs, liveReply } = PIP_CONTRACT;
 
 const deleteScript = (destroyMode: "rollback" | "remove") =>
-  deleteScriptOf((c) => new PipPackageProvider(c), { ...outputs, destroyMode });
+  deleteScriptOf((c) => new RemoteScriptProvider(PIP_PACKAGE, c), { ...outputs, destroyMode });
 
-describe("PipPackageProvider", () => {
+describe("PIP_PACKAGE", () => {
   describe("check", () => {
-    const p = new PipPackageProvider(noIo);
-
-    it("passes valid inputs through, and an empty index URL", async () => {
-      assert.deepEqual(await p.check(inputs, inputs), { inputs });
-      const news = { ...inputs, indexUrl: "" };
-      assert.deepEqual(await p.check(inputs, news), { inputs: news });
-    });
-
-    itRejects(p, inputs, [
-      ["unit", "magnum/0; rm -rf /"],
-      ["package", "magnum capi"],
-      ["version", "1.4.0; reboot"],
-      ["rollbackVersion", "$(reboot)"],
-      ["entryPointGroup", "magnum.drivers'"],
-      ["entryPointName", "a b"],
-      ["indexUrl", "https://pypi.example.org/ simple"],
-      ["indexUrl", "file:///etc/passwd"],
-      ["pythonFloor", "3.10; reboot"],
-      ["rollbackPythonFloor", "3"],
-    ]);
+    const p = new RemoteScriptProvider(PIP_PACKAGE, noIo);
 
     it("refuses an index URL with credentials, and names it without the password", async () => {
       const r = await p.check(inputs, {
@@ -83,62 +41,15 @@ describe("PipPackageProvider", () => {
     });
   });
 
-  describe("diff", () => {
-    const p = new PipPackageProvider(noIo);
-
-    it("sees no change when the unit matches the inputs", async () => {
-      const d = await p.diff("id", outputs, inputs);
-      assert.deepEqual(d, { changes: false, replaces: [], deleteBeforeReplace: true });
-    });
-
-    itUpdatesInPlace(p, outputs, inputs, [
-      ["version", "1.4.1"],
-      ["version", UNKNOWN],
-      ["indexUrl", ""],
-      ["entryPointGroup", "magnum.template_drivers"],
-      ["entryPointName", "k8s_fedora"],
-      ["rollbackVersion", "1.2.0"],
-      ["destroyMode", "remove"],
-      ["pythonFloor", "3.11"],
-      ["rollbackPythonFloor", ""],
-    ]);
-
-    itReplaces(p, outputs, inputs, [
-      ["unit", "magnum/1"],
-      ["package", "other"],
-    ]);
-
-    for (const [key, value] of [
-      ["installedVersion", "1.3.0"],
-      ["installedVersion", ""],
-      ["entryPoints", "k8s_fedora"],
-    ]) {
-      it(`sees drift when read found ${key}=${JSON.stringify(value)}`, async () => {
-        const d = await p.diff("id", { ...outputs, [key]: value }, inputs);
-        assert.equal(d.changes, true);
-        assert.deepEqual(d.replaces, []);
-      });
-    }
-  });
-
   describe("create", () => {
-    it("installs in one call without stdin and returns what it measured", async () => {
-      const t = new FakeTransport(() => liveReply);
-      const r = await new PipPackageProvider(t.connect).create(inputs);
-      assert.equal(t.calls.length, 1);
-      assert.equal(t.calls[0].opts.stdin, undefined);
-      assert.equal(t.calls[0].opts.timeoutMs, 900_000);
-      assert.equal(r.id, `${UNIT}:pip:magnum-capi-helm`);
-      assert.match(String(r.outs?.changedAt), /^\d{4}-\d\d-\d\dT/, "a real write moves changedAt");
-      assert.deepEqual({ ...r.outs, changedAt: "" }, outputs);
-    });
-
     it("keeps an index URL with quotes and $(...) literal in a script that parses", async () => {
       const indexUrl = `https://pypi.example.org/it's"$(reboot)"/simple`;
       const news = { ...inputs, indexUrl };
-      assert.deepEqual(await new PipPackageProvider(noIo).check(inputs, news), { inputs: news });
+      assert.deepEqual(await new RemoteScriptProvider(PIP_PACKAGE, noIo).check(inputs, news), {
+        inputs: news,
+      });
       const t = new FakeTransport(() => liveReply);
-      await new PipPackageProvider(t.connect).create(news);
+      await new RemoteScriptProvider(PIP_PACKAGE, t.connect).create(news);
       const script = scriptOf(t.calls[0]);
       assert.equal(parseErrors(script), "");
       assert.equal(valueOf(script, "installed()", "index"), indexUrl);
@@ -155,68 +66,28 @@ describe("PipPackageProvider", () => {
           ok({ version: "1.4.0", entry_points: outputs.entryPoints, [key]: value }),
         );
         await assert.rejects(
-          new PipPackageProvider(t.connect).create(inputs),
+          new RemoteScriptProvider(PIP_PACKAGE, t.connect).create(inputs),
           /on magnum\/0: expected version 1\.4\.0 with entry point k8s_capi_helm_v1 in magnum\.drivers; saw .*pulumi destroy/,
         );
       });
     }
-
-    itReportsFailuresOf(
-      "pip install magnum-capi-helm==1.4.0",
-      (t) => new PipPackageProvider(t.connect).create(inputs),
-      "version",
-    );
   });
 
   describe("update", () => {
-    for (const [key, value] of [
-      ["destroyMode", "remove"],
-      ["rollbackVersion", "1.2.0"],
-      ["pythonFloor", "3.11"],
-      ["rollbackPythonFloor", "3.8"],
-    ]) {
-      it(`touches nothing when only ${key} changed`, async () => {
-        const news = { ...inputs, [key]: value };
-        const r = await new PipPackageProvider(noIo).update("id", outputs, news);
-        assert.deepEqual(r.outs, { ...outputs, [key]: value });
-      });
-    }
-
     it("records the floors without a call over state written before them", async () => {
       const { pythonFloor: _, rollbackPythonFloor: __, ...released } = outputs;
-      const p = new PipPackageProvider(noIo);
+      const p = new RemoteScriptProvider(PIP_PACKAGE, noIo);
       const d = await p.diff("id", released, inputs);
       assert.deepEqual([d.changes, d.replaces], [true, []]);
       assert.deepEqual((await p.update("id", released, inputs)).outs, outputs);
-    });
-
-    it("installs in one call when the version changed", async () => {
-      const t = new FakeTransport(() => ok({ version: "1.4.1", entry_points: outputs.entryPoints }));
-      const r = await new PipPackageProvider(t.connect).update("id", outputs, {
-        ...inputs,
-        version: "1.4.1",
-      });
-      assert.equal(t.calls.length, 1);
-      assert.equal(r.outs?.installedVersion, "1.4.1");
     });
 
     // entryPoints were measured in the old group: they say nothing about the new one.
     it("measures the new entry point group instead of reusing the old group's names", async () => {
       const t = new FakeTransport(() => ok({ version: "1.4.0", entry_points: "k8s_capi_helm_v1" }));
       const news = { ...inputs, entryPointGroup: "magnum.template_drivers" };
-      await new PipPackageProvider(t.connect).update("id", outputs, news);
+      await new RemoteScriptProvider(PIP_PACKAGE, t.connect).update("id", outputs, news);
       assert.equal(t.calls.length, 1);
-    });
-  });
-
-  describe("read", () => {
-    it("re-measures in one call without stdin", async () => {
-      const t = new FakeTransport(() => ok({ version: "", entry_points: "" }));
-      const r = await new PipPackageProvider(t.connect).read("id", outputs);
-      assert.equal(t.calls.length, 1);
-      assert.equal(t.calls[0].opts.stdin, undefined);
-      assert.equal(parseErrors(scriptOf(t.calls[0])), "");
-      assert.deepEqual(r.props, { ...outputs, installedVersion: "", entryPoints: "" });
     });
   });
 
@@ -238,7 +109,7 @@ describe("PipPackageProvider", () => {
 
     itReportsFailuresOf(
       "magnum-capi-helm pin back 1.3.0",
-      (t) => new PipPackageProvider(t.connect).delete("id", outputs),
+      (t) => new RemoteScriptProvider(PIP_PACKAGE, t.connect).delete("id", outputs),
       undefined,
     );
   });
@@ -302,7 +173,7 @@ esac
 
     it("installs on a marked system Python (noble) with --break-system-packages", async () => {
       fakePython(NOBLE);
-      await new PipPackageProvider(onUnit().connect).create(inputs);
+      await new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).create(inputs);
       assert.deepEqual(pipArgv(), [
         "install --no-deps --disable-pip-version-check --break-system-packages --index-url https://pypi.example.org/simple --upgrade magnum-capi-helm==1.4.0",
       ]);
@@ -310,9 +181,12 @@ esac
 
     it("pins back and uninstalls on a marked system Python with --break-system-packages", async () => {
       fakePython({ ...NOBLE, installed: "1.4.0" });
-      await new PipPackageProvider(onUnit().connect).delete("id", outputs);
+      await new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).delete("id", outputs);
       fakePython({ ...NOBLE, installed: "1.3.0" });
-      await new PipPackageProvider(onUnit().connect).delete("id", { ...outputs, destroyMode: "remove" });
+      await new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).delete("id", {
+        ...outputs,
+        destroyMode: "remove",
+      });
       assert.deepEqual(pipArgv(), [
         "install --no-deps --disable-pip-version-check --break-system-packages --index-url https://pypi.example.org/simple --force-reinstall magnum-capi-helm==1.3.0",
         "uninstall -y --disable-pip-version-check --break-system-packages magnum-capi-helm",
@@ -326,11 +200,14 @@ esac
     ] as const) {
       it(`passes no --break-system-packages on ${label}`, async () => {
         fakePython(py);
-        await new PipPackageProvider(onUnit().connect).create(inputs);
+        await new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).create(inputs);
         fakePython({ ...py, installed: "1.4.0" });
-        await new PipPackageProvider(onUnit().connect).delete("id", outputs);
+        await new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).delete("id", outputs);
         fakePython({ ...py, installed: "1.3.0" });
-        await new PipPackageProvider(onUnit().connect).delete("id", { ...outputs, destroyMode: "remove" });
+        await new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).delete("id", {
+          ...outputs,
+          destroyMode: "remove",
+        });
         assert.equal(pipArgv().length, 3);
         for (const argv of pipArgv()) assert.doesNotMatch(argv, /break-system-packages/);
       });
@@ -339,7 +216,7 @@ esac
     it("refuses a Python older than the version's floor before changing anything, naming both", async () => {
       fakePython({ ...JAMMY, version: "3.8.10", installed: "1.3.0" });
       await assert.rejects(
-        new PipPackageProvider(onUnit().connect).create(inputs),
+        new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).create(inputs),
         /^GateError: pip install magnum-capi-helm==1\.4\.0 on magnum\/0: expected Python >= 3\.10 for magnum-capi-helm 1\.4\.0; saw Python 3\.8\.10\./,
       );
       assert.deepEqual(pipArgv(), []);
@@ -349,7 +226,10 @@ esac
     it("refuses a rollback pin onto a Python older than the rollback version's floor", async () => {
       fakePython({ ...JAMMY, version: "3.8.10", installed: "1.4.0" });
       await assert.rejects(
-        new PipPackageProvider(onUnit().connect).delete("id", { ...outputs, rollbackPythonFloor: "3.10" }),
+        new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).delete("id", {
+          ...outputs,
+          rollbackPythonFloor: "3.10",
+        }),
         /pin back 1\.3\.0 on magnum\/0: expected Python >= 3\.10 for magnum-capi-helm 1\.3\.0; saw Python 3\.8\.10\./,
       );
       assert.deepEqual(pipArgv(), []);
@@ -358,11 +238,11 @@ esac
 
     it("installs on a Python at the floor, and leaves an unknown version's floor to pip", async () => {
       fakePython({ ...JAMMY, version: "3.10.0" });
-      await new PipPackageProvider(onUnit().connect).create(inputs);
+      await new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).create(inputs);
       fakePython({ ...JAMMY, version: "3.8.10" });
       // State written before the floors were recorded: the pin goes ahead.
       const { rollbackPythonFloor: _, ...released } = outputs;
-      await new PipPackageProvider(onUnit().connect).delete("id", released);
+      await new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).delete("id", released);
       assert.equal(pipArgv().length, 2);
     });
 
@@ -370,7 +250,11 @@ esac
       fakePython({ ...JAMMY, version: "3.8.10" });
       writeFileSync(join(dir(), "pip-fails"), "");
       await assert.rejects(
-        new PipPackageProvider(onUnit().connect).create({ ...inputs, version: "1.5.0", pythonFloor: "" }),
+        new RemoteScriptProvider(PIP_PACKAGE, onUnit().connect).create({
+          ...inputs,
+          version: "1.5.0",
+          pythonFloor: "",
+        }),
         /pip install magnum-capi-helm==1\.5\.0 on magnum\/0: expected pip install --upgrade magnum-capi-helm==1\.5\.0 to succeed; saw exit 1 on Python 3\.8\.10: ERROR: No matching distribution found/,
       );
     });

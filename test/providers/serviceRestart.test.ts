@@ -1,92 +1,32 @@
+import { RemoteScriptProvider } from "../../providers/kernel";
 import assert from "assert/strict";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { parseResults } from "../../providers/remote";
-import {
-  ServiceRestartInputs,
-  ServiceRestartOutputs,
-  ServiceRestartProvider,
-} from "../../providers/serviceRestart";
+import { ServiceRestartInputs, ServiceRestartOutputs, SERVICE_RESTART } from "../../providers/serviceRestart";
+import { RESTART_CONTRACT } from "./contracts";
 import {
   deleteScriptOf,
   FakeTransport,
-  itRejects,
-  itReplaces,
   itReportsFailuresOf,
-  itUpdatesInPlace,
-  JUJU,
   noIo,
-  ok,
   parseErrors,
   runLocally,
   scriptOf,
   tempDirPerTest,
-  UNIT,
-  UNKNOWN,
   valueOf,
 } from "./harness";
 
-const apply: ServiceRestartInputs = {
-  transport: JUJU,
-  unit: UNIT,
-  service: "magnum-conductor",
-  when: "apply",
-  triggers: ["sha-of-conf", "1.4.0"],
-  configDir: "/etc/magnum/magnum.conf.d",
-  driver: "k8s_capi_helm_v1",
-  settleSeconds: 5,
-  destroyMode: "rollback",
-  apiService: "magnum-api",
-  restartApi: "auto",
-};
+const { inputs: apply, outputs: applied, liveReply } = RESTART_CONTRACT;
 const destroy: ServiceRestartInputs = { ...apply, when: "destroy" };
-const healthy = {
-  healthy: "1",
-  pid: "4242",
-  drivers: "k8s_capi_helm_v1,k8s_fedora_coreos_v1",
-  configDirLive: "1",
-  owed: "0",
-  runningVersion: "1.4.0",
-  apiPid: "4343",
-  apiOwed: "0",
-};
-const applied: ServiceRestartOutputs = { ...apply, ...healthy };
 const waiting: ServiceRestartOutputs = { ...destroy, healthy: "1", pid: "", drivers: "", configDirLive: "" };
-const liveReply = ok({
-  restarted: "1",
-  pid: "4242",
-  config_dir: "1",
-  drivers: healthy.drivers,
-  healthy: "1",
-  owed: "0",
-  running_version: "1.4.0",
-  api_pid: "4343",
-  api_owed: "0",
-  api_restarted: "1",
-});
 
 const deleteScript = (destroyMode: "rollback" | "remove") =>
-  deleteScriptOf((c) => new ServiceRestartProvider(c), { ...waiting, destroyMode });
+  deleteScriptOf((c) => new RemoteScriptProvider(SERVICE_RESTART, c), { ...waiting, destroyMode });
 
-describe("ServiceRestartProvider", () => {
+describe("SERVICE_RESTART", () => {
   describe("check", () => {
-    const p = new ServiceRestartProvider(noIo);
-
-    it("passes valid inputs through", async () => {
-      assert.deepEqual(await p.check(apply, apply), { inputs: apply });
-    });
-
-    itRejects(p, apply, [
-      ["unit", "magnum/0; rm -rf /"],
-      ["service", "magnum-conductor; reboot"],
-      ["configDir", "/etc/magnum/$(reboot)"],
-      ["driver", "k8s capi"],
-      ["settleSeconds", 0],
-      ["settleSeconds", 1.5],
-      ["rollAfter", ["magnum/1", "magnum/2 $(reboot)"]],
-      ["restartApi", "yes"],
-      ["apiService", "magnum-api; reboot"],
-    ]);
+    const p = new RemoteScriptProvider(SERVICE_RESTART, noIo);
 
     it("requires the API's service name with restartApi true", async () => {
       const r = await p.check(apply, { ...apply, apiService: "", restartApi: "true" });
@@ -98,42 +38,20 @@ describe("ServiceRestartProvider", () => {
   });
 
   describe("diff", () => {
-    const p = new ServiceRestartProvider(noIo);
-
-    it("sees no change while the daemon is healthy and the inputs stay", async () => {
-      assert.deepEqual(await p.diff("id", applied, apply), { changes: false, replaces: [] });
-    });
-
-    itUpdatesInPlace(p, applied, apply, [
-      ["triggers", ["sha-of-conf", "1.4.1"]],
-      ["triggers", ["sha-of-conf", UNKNOWN]],
-      ["configDir", "/etc/magnum/other.d"],
-      ["driver", "other"],
-      ["settleSeconds", 10],
-      ["destroyMode", "remove"],
-      ["restartApi", "false"],
-      ["apiService", "magnum-api-wsgi"],
-    ]);
+    const p = new RemoteScriptProvider(SERVICE_RESTART, noIo);
 
     it("reruns the restart on state of earlier releases, which had no API to restart", async () => {
       const { apiService: _s, restartApi: _r, apiPid: _p, apiOwed: _o, ...released } = applied;
       assert.deepEqual(await p.diff("id", released, apply), { changes: true, replaces: [] });
     });
 
-    itReplaces(p, applied, apply, [
-      ["unit", "magnum/1"],
-      ["service", "magnum-api"],
-      ["when", "destroy"],
-    ]);
-
-    it("sees drift when read found the daemon unhealthy, for when=apply only", async () => {
-      assert.equal((await p.diff("id", { ...applied, healthy: "0" }, apply)).changes, true);
+    it("sees no drift in an unhealthy daemon for when=destroy: its restart follows a rollback", async () => {
       assert.equal((await p.diff("id", { ...waiting, healthy: "0" }, destroy)).changes, false);
     });
   });
 
   it("never diffs the roll order: a change of conductors gives this unit no diff", async () => {
-    const p = new ServiceRestartProvider(noIo);
+    const p = new RemoteScriptProvider(SERVICE_RESTART, noIo);
     const news = { ...apply, rollAfter: ["magnum/1", "magnum/3"] };
     assert.deepEqual(await p.diff("id", { ...applied, rollAfter: ["magnum/1"] }, news), {
       changes: false,
@@ -142,24 +60,14 @@ describe("ServiceRestartProvider", () => {
   });
 
   describe("create", () => {
-    it("restarts and verifies in one call without stdin (when=apply)", async () => {
-      const t = new FakeTransport(() => liveReply);
-      const r = await new ServiceRestartProvider(t.connect).create(apply);
-      assert.equal(t.calls.length, 1);
-      assert.equal(t.calls[0].opts.stdin, undefined);
-      assert.equal(t.calls[0].opts.timeoutMs, 300_000, "the conductor's wait, then the API's");
-      assert.equal(r.id, `${UNIT}:magnum-conductor:apply`);
-      assert.deepEqual(r.outs, applied);
-    });
-
     it("does nothing on the unit (when=destroy)", async () => {
-      const r = await new ServiceRestartProvider(noIo).create(destroy);
+      const r = await new RemoteScriptProvider(SERVICE_RESTART, noIo).create(destroy);
       assert.deepEqual(r.outs, waiting);
     });
 
     it("keeps its values literal in a script that parses", async () => {
       const t = new FakeTransport(() => liveReply);
-      await new ServiceRestartProvider(t.connect).create(apply);
+      await new RemoteScriptProvider(SERVICE_RESTART, t.connect).create(apply);
       const script = scriptOf(t.calls[0]);
       assert.equal(parseErrors(script), "");
       assert.equal(valueOf(script, "pending=", "svc"), "magnum-conductor");
@@ -168,12 +76,6 @@ describe("ServiceRestartProvider", () => {
       assert.equal(valueOf(script, "pending=", "settle"), "5");
     });
 
-    itReportsFailuresOf(
-      "restart magnum-conductor",
-      (t) => new ServiceRestartProvider(t.connect).create(apply),
-      "healthy",
-    );
-
     it("names this unit and the later ones as owing a restart when it fails in a roll", async () => {
       const t = new FakeTransport(() => ({
         code: 3,
@@ -181,7 +83,10 @@ describe("ServiceRestartProvider", () => {
         stderr: "",
       }));
       await assert.rejects(
-        new ServiceRestartProvider(t.connect).create({ ...apply, rollAfter: ["magnum/1", "magnum/2"] }),
+        new RemoteScriptProvider(SERVICE_RESTART, t.connect).create({
+          ...apply,
+          rollAfter: ["magnum/1", "magnum/2"],
+        }),
         (e: Error) => {
           assert.equal(e.name, "GateError");
           assert.match(e.message, /^restart magnum-conductor on magnum\/0: expected active; saw failed\. /);
@@ -196,16 +101,8 @@ describe("ServiceRestartProvider", () => {
   });
 
   describe("update", () => {
-    it("reruns the restart in one call (when=apply)", async () => {
-      const t = new FakeTransport(() => liveReply);
-      const news = { ...apply, triggers: ["new"] };
-      const r = await new ServiceRestartProvider(t.connect).update("id", applied, news);
-      assert.equal(t.calls.length, 1);
-      assert.deepEqual(r.outs, { ...applied, triggers: ["new"] });
-    });
-
     it("touches nothing when only destroyMode changed (when=destroy)", async () => {
-      const r = await new ServiceRestartProvider(noIo).update("id", waiting, {
+      const r = await new RemoteScriptProvider(SERVICE_RESTART, noIo).update("id", waiting, {
         ...destroy,
         destroyMode: "remove",
       });
@@ -214,35 +111,14 @@ describe("ServiceRestartProvider", () => {
   });
 
   describe("read", () => {
-    it("re-measures in one call without stdin (when=apply)", async () => {
-      const t = new FakeTransport(() =>
-        ok({ drivers: "", healthy: "0", config_dir: "0", pid: "0", owed: "1", running_version: "1.4.0" }),
-      );
-      const r = await new ServiceRestartProvider(t.connect).read("id", applied);
-      assert.equal(t.calls.length, 1);
-      assert.equal(t.calls[0].opts.stdin, undefined);
-      const script = scriptOf(t.calls[0]);
-      assert.equal(parseErrors(script), "");
-      assert.equal(
-        valueOf(script, "pending=", "recorded"),
-        "1.4.0",
-        "the version recorded, for an owed restart",
-      );
-      assert.deepEqual(r.props, {
-        ...applied,
-        healthy: "0",
-        pid: "0",
-        drivers: "",
-        configDirLive: "0",
-        owed: "1",
-        runningVersion: "1.4.0",
-        apiPid: "",
-        apiOwed: "",
-      });
+    it("measures an owed restart against the version recorded (when=apply)", async () => {
+      const t = new FakeTransport(() => RESTART_CONTRACT.refresh.reply);
+      await new RemoteScriptProvider(SERVICE_RESTART, t.connect).read("id", applied);
+      assert.equal(valueOf(scriptOf(t.calls[0]), "pending=", "recorded"), "1.4.0");
     });
 
     it("does nothing on the unit (when=destroy)", async () => {
-      assert.deepEqual(await new ServiceRestartProvider(noIo).read("id", waiting), {
+      assert.deepEqual(await new RemoteScriptProvider(SERVICE_RESTART, noIo).read("id", waiting), {
         id: "id",
         props: waiting,
       });
@@ -250,10 +126,6 @@ describe("ServiceRestartProvider", () => {
   });
 
   describe("delete", () => {
-    it("does nothing on the unit (when=apply)", async () => {
-      await new ServiceRestartProvider(noIo).delete("id", applied);
-    });
-
     it("restarts after the rollback and checks the driver list only then (when=destroy)", async () => {
       const rollback = await deleteScript("rollback");
       const remove = await deleteScript("remove");
@@ -266,7 +138,7 @@ describe("ServiceRestartProvider", () => {
 
     itReportsFailuresOf(
       "restart magnum-conductor after rollback",
-      (t) => new ServiceRestartProvider(t.connect).delete("id", waiting),
+      (t) => new RemoteScriptProvider(SERVICE_RESTART, t.connect).delete("id", waiting),
       undefined,
     );
   });
@@ -333,7 +205,7 @@ EOF`,
 
     async function runApply(i: ServiceRestartInputs = apply) {
       const t = new FakeTransport(() => liveReply);
-      await new ServiceRestartProvider(t.connect).create({ ...i, settleSeconds: 1 });
+      await new RemoteScriptProvider(SERVICE_RESTART, t.connect).create({ ...i, settleSeconds: 1 });
       return runLocally(scriptOf(t.calls[0]), tmp());
     }
 

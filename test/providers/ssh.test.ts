@@ -1,10 +1,11 @@
+import { RemoteScriptProvider } from "../../providers/kernel";
 import assert from "assert/strict";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { DirectTransportSpec, JumphostTransportSpec } from "../../core/transportSpec";
 import { isGateError } from "../../providers/errors";
-import { RemoteFileInputs, RemoteFileOutputs, RemoteFileProvider } from "../../providers/remoteFile";
+import { RemoteFileInputs, RemoteFileOutputs, REMOTE_FILE } from "../../providers/remoteFile";
 import { openTransport } from "../../providers/transport";
 import { JumphostTransport } from "../../providers/transport/ssh";
 import { fingerprint } from "../../providers/transport/knownHosts";
@@ -280,7 +281,7 @@ describe("node-ssh transports against a real sshd", function () {
 
     it("runs in the step's own session: one session, no juju", async () => {
       const [n, m] = await counts();
-      const outs = await new RemoteFileProvider().create(file("magnum/0", "/tmp/unit-check-ok"));
+      const outs = await new RemoteScriptProvider(REMOTE_FILE).create(file("magnum/0", "/tmp/unit-check-ok"));
       assert.equal((await units[0].sh("cat /tmp/unit-check-ok")).stdout, "checked\n");
       assert.deepEqual(await sessionsSince(n, m), { direct: 1, juju: 0 });
       assert.match(String(outs.outs?.gatesSeen), /^preflight:/);
@@ -289,7 +290,7 @@ describe("node-ssh transports against a real sshd", function () {
     it("refuses a unit whose agent is not on the machine, in that session, before the step", async () => {
       const [n, m] = await counts();
       await assert.rejects(
-        new RemoteFileProvider().create(file("magnum/1", "/tmp/unit-check-no")),
+        new RemoteScriptProvider(REMOTE_FILE).create(file("magnum/1", "/tmp/unit-check-no")),
         (e: Error) => {
           assert.ok(isGateError(e), e.message);
           assert.match(
@@ -307,7 +308,7 @@ describe("node-ssh transports against a real sshd", function () {
     });
 
     it("records a unit whose agent left the machine as a refresh finding, still measuring the step", async () => {
-      const p = new RemoteFileProvider();
+      const p = new RemoteScriptProvider(REMOTE_FILE);
       const outs = (await p.create(file("magnum/0", "/tmp/unit-check-refresh"))).outs as RemoteFileOutputs;
       await units[0].sh(`mv ${agents}/unit-magnum-0 ${agents}/unit-magnum-9`);
       try {
