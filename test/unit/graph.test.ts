@@ -2,9 +2,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { GateSpec } from "../providers/gates";
-import { runLocalCommand } from "./harness/command";
-import { Registration, runProgram } from "./harness/program";
+import { GateSpec } from "../../providers/gates";
+import { runLocalCommand } from "../harness/command";
+import { Registration, runProgram } from "../harness/program";
 
 // The resource graph of the real program under runtime.setMocks. Native resources execute nothing;
 // @pulumi/command commands run for real, against a scripted `openstack` on PATH.

@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
-import { MiniEngine, mutations } from "./harness/engine";
-import { onUnit } from "./sim/gates";
-import { quietLab } from "./sim/labSuite";
-import { apiLoaded, apiPid, apiStarts, CAPI_TYPE, HEAT_TYPE, NOT_SUPPORTED, resolve } from "./sim/unit/api";
-import { SimUnit } from "./sim/unit/simUnit";
+import { MiniEngine, mutations } from "../harness/engine";
+import { onUnit } from "./gates";
+import { quietLab } from "./labSuite";
+import { apiLoaded, apiPid, apiStarts, CAPI_TYPE, HEAT_TYPE, NOT_SUPPORTED, resolve } from "./unit/api";
+import { SimUnit } from "./unit/simUnit";
 
 // magnum-api keeps the driver list it resolved first (and the driver code it imported) until it
 // restarts. The units here ran a driver before the graft, and their API had resolved it: after the

@@ -2,16 +2,16 @@ import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { checkControllerVersions, controllerVersion, TESTED_WITH } from "../components/compatibility";
-import { capiMagnumClusters, isCapiTemplate } from "../openstack/clusters";
-import { chartIndexScript } from "../providers/gates/chartIndex";
-import { PRELUDE } from "../providers/prelude";
-import { describeDestroy, DestroyGuardInputs, DestroyGuardProvider } from "../providers/destroyGuard";
-import { parseResults } from "../providers/remote";
-import { chartIndex } from "./sim/cloud/charts";
-import { MiniEngine, mutations } from "./harness/engine";
-import { Lab, PROJECT_ID } from "./sim/lab";
-import { SimUnit } from "./sim/unit/simUnit";
+import { checkControllerVersions, controllerVersion, TESTED_WITH } from "../../components/compatibility";
+import { capiMagnumClusters, isCapiTemplate } from "../../openstack/clusters";
+import { chartIndexScript } from "../../providers/gates/chartIndex";
+import { PRELUDE } from "../../providers/prelude";
+import { describeDestroy, DestroyGuardInputs, DestroyGuardProvider } from "../../providers/destroyGuard";
+import { parseResults } from "../../providers/remote";
+import { chartIndex } from "./cloud/charts";
+import { MiniEngine, mutations } from "../harness/engine";
+import { Lab, PROJECT_ID } from "./lab";
+import { SimUnit } from "./unit/simUnit";
 
 // Day 2: the compatibility gate before any change, the destroy guard that refuses a remove while
 // the driver manages clusters, and the rollback's consequences recorded for the destroy preview.

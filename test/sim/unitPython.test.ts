@@ -1,16 +1,16 @@
-import { RemoteScriptProvider } from "../providers/kernel";
+import { RemoteScriptProvider } from "../../providers/kernel";
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import * as path from "path";
-import { driverPythonFloor } from "../core/pythonFloor";
-import { PIP_PACKAGE } from "../providers/pipPackage";
-import { mutations } from "./harness/engine";
-import { assertGrafted, assertRolledBack, onUnit } from "./sim/gates";
-import { quietLab, unitCalls } from "./sim/labSuite";
-import { apiPid, servingPort } from "./sim/unit/api";
-import { SimUnit } from "./sim/unit/simUnit";
-import { readIfExists, waitFor } from "./sim/unit/testSupport";
+import { driverPythonFloor } from "../../core/pythonFloor";
+import { PIP_PACKAGE } from "../../providers/pipPackage";
+import { mutations } from "../harness/engine";
+import { assertGrafted, assertRolledBack, onUnit } from "./gates";
+import { quietLab, unitCalls } from "./labSuite";
+import { apiPid, servingPort } from "./unit/api";
+import { SimUnit } from "./unit/simUnit";
+import { readIfExists, waitFor } from "./unit/testSupport";
 
 // The pip step on conductors whose python3 is not the simulated units' usual venv: a system Python
 // that Ubuntu noble marks externally managed (PEP 668), where the real pip refuses an install without

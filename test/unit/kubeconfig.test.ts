@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { readKubeconfig } from "../core/kubeconfig";
+import { readKubeconfig } from "../../core/kubeconfig";
 
 const KEY = "LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tc2VjcmV0LWtleQ==";
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRva2Vu.c2ln";

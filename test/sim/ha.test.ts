@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
-import { MiniEngine, mutations } from "./harness/engine";
-import { assertGrafted, assertRemoved, assertRolledBack, onUnit, PreGraft } from "./sim/gates";
-import { Lab } from "./sim/lab";
-import { RestartWindow, SimUnit } from "./sim/unit/simUnit";
+import { MiniEngine, mutations } from "../harness/engine";
+import { assertGrafted, assertRemoved, assertRolledBack, onUnit, PreGraft } from "./gates";
+import { Lab } from "./lab";
+import { RestartWindow, SimUnit } from "./unit/simUnit";
 
 // Several conductors: the restarts of an up and of a destroy roll one unit at a time, measured by
 // the simulated units themselves (when each `systemctl restart` began, when the new daemon served).

@@ -3,13 +3,13 @@ import * as fs from "fs";
 import * as https from "https";
 import { AddressInfo } from "net";
 import * as path from "path";
-import { gatesScript, GateSpec } from "../providers/gates";
-import { PRELUDE } from "../providers/prelude";
-import { parseResults } from "../providers/remote";
-import { shq } from "../core/shell";
-import { makePki } from "./kube/apiserver";
-import { SimUnit } from "./sim/unit/simUnit";
-import { removeDir, sharedArtifacts, tempDir } from "./sim/unit/testSupport";
+import { gatesScript, GateSpec } from "../../providers/gates";
+import { PRELUDE } from "../../providers/prelude";
+import { parseResults } from "../../providers/remote";
+import { shq } from "../../core/shell";
+import { makePki } from "../kube/apiserver";
+import { SimUnit } from "./unit/simUnit";
+import { removeDir, sharedArtifacts, tempDir } from "./unit/testSupport";
 
 // The preflight's identity CA check on a simulated conductor: magnum.conf as the charm renders it,
 // the conductor's own python and certifi, and the cloud's public Keystone endpoint on loopback

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { nextGeneration, TokenRotationProvider } from "../providers/tokenRotation";
+import { nextGeneration, TokenRotationProvider } from "../../providers/tokenRotation";
 
 const DAY_MS = 24 * 3600 * 1000;
 const T0 = Date.parse("2026-01-01T00:00:00.000Z");

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ConfigError, loadConfig } from "../config";
-import { runProgram } from "./harness/program";
+import { ConfigError, loadConfig } from "../../config";
+import { runProgram } from "../harness/program";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graft-config-"));
 const kubeconfig = path.join(dir, "kc");
@@ -56,7 +56,7 @@ describe("configuration", () => {
 
   it("applies the defaults Pulumi.yaml declares", () => {
     const c = load({}) as unknown as Record<string, unknown>;
-    const project = yaml.load(fs.readFileSync(path.resolve(__dirname, "../../Pulumi.yaml"), "utf8")) as {
+    const project = yaml.load(fs.readFileSync(path.resolve(__dirname, "../../../Pulumi.yaml"), "utf8")) as {
       config: Record<string, { default?: unknown }>;
     };
     for (const [key, decl] of Object.entries(project.config)) {

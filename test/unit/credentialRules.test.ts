@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { clusterRules, NAMESPACE_RULES, policyRules } from "../components/credentialRules";
+import { clusterRules, NAMESPACE_RULES, policyRules } from "../../components/credentialRules";
 
 describe("credentialRules", () => {
   const all = [...clusterRules(["magnum-p1"]), ...NAMESPACE_RULES];
@@ -57,7 +57,7 @@ describe("credentialRules", () => {
   });
 
   it("is listed rule by rule in docs/credential.md", () => {
-    const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "credential.md"), "utf8");
+    const doc = fs.readFileSync(path.join(__dirname, "..", "..", "..", "docs", "credential.md"), "utf8");
     const section = doc.split("## The rules")[1]?.split("\n## ")[0] ?? "";
     for (const r of all) {
       const cells = [r.resources.join(", "), r.verbs.join(", ")];

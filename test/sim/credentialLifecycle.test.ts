@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { MiniEngine, Natives, Op } from "./harness/engine";
-import { assertGrafted, assertRemoved, onUnit } from "./sim/gates";
-import { Lab } from "./sim/lab";
-import { kubePut } from "./sim/natives";
+import { MiniEngine, Natives, Op } from "../harness/engine";
+import { assertGrafted, assertRemoved, onUnit } from "./gates";
+import { Lab } from "./lab";
+import { kubePut } from "./natives";
 
 // The scoped credential through whole lifecycles: the real program and providers, the credential's
 // kubernetes objects written to the stub management cluster (whose token controller fills the token
@@ -467,7 +467,10 @@ describe("scoped conductor credential on three units: no unit is ever cut off", 
 
   describe("an upgrade from a stack made with the released scoped credential", () => {
     const released = JSON.parse(
-      fs.readFileSync(path.resolve(__dirname, "../../test/fixtures/released-scoped-credential.json"), "utf8"),
+      fs.readFileSync(
+        path.resolve(__dirname, "../../../test/fixtures/released-scoped-credential.json"),
+        "utf8",
+      ),
     ) as { clusterRoles: Record<string, unknown[]>; tokenSecret: { deletedWith: string } };
 
     it("re-binds in place: every unit's token keeps its rights through the update", async () => {

@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ConductorCredential } from "../components/conductorCredential";
-import { POD_SECURITY_LABELS } from "../components/credentialPolicy";
-import { clusterRules, NAMESPACE_RULES, policyRules } from "../components/credentialRules";
+import { ConductorCredential } from "../../components/conductorCredential";
+import { POD_SECURITY_LABELS } from "../../components/credentialPolicy";
+import { clusterRules, NAMESPACE_RULES, policyRules } from "../../components/credentialRules";
 
 // The credential component's graph under runtime.setMocks: what it asks the kubernetes provider to
 // create, and the kubeconfig it builds from the token the token controller fills in.

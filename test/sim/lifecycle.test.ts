@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { MiniEngine, mutations } from "./harness/engine";
-import { assertGrafted, assertRemoved, onUnit, sha } from "./sim/gates";
-import { Lab } from "./sim/lab";
-import { apiPid } from "./sim/unit/api";
+import { MiniEngine, mutations } from "../harness/engine";
+import { assertGrafted, assertRemoved, onUnit, sha } from "./gates";
+import { Lab } from "./lab";
+import { apiPid } from "./unit/api";
 
 // Whole lifecycles through the real providers (serialized and loaded back as the SDK host does)
 // against simulated conductor units: every runbook GATE is checked on the unit itself. The plain
@@ -52,7 +52,7 @@ describe("lifecycle against a simulated conductor", function () {
       await engine.up(
         lab.config({
           destroyMode: "remove",
-          // capi-test-1 is on the CAPI driver: test/dayTwo.test.ts shows the refusal without this.
+          // capi-test-1 is on the CAPI driver: test/sim/dayTwo.test.ts shows the refusal without this.
           allowRemoveWithClusters: true,
           healthCheckCluster: "capi-test-1",
           healthPollIntervalSeconds: 2,

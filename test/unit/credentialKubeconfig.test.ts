@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { tokenKubeconfig } from "../components/credentialKubeconfig";
-import { apiEndpoint } from "../core/kubeconfig";
+import { tokenKubeconfig } from "../../components/credentialKubeconfig";
+import { apiEndpoint } from "../../core/kubeconfig";
 
 const CA = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
 const TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2ln";

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { quietLab, unitCalls } from "./sim/labSuite";
+import { quietLab, unitCalls } from "./labSuite";
 
 // How many remote round trips each operation makes is behaviour: every extra `juju ssh` costs about
 // a second. A fresh up is the preflight's gates (before the Neutron rule, which no call to the unit can

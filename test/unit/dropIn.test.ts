@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { dropInContent } from "../components/conductorConfig";
+import { dropInContent } from "../../components/conductorConfig";
 
 // The [capi_helm] drop-in holds what magnum-capi-helm 1.4.0 reads: it runs
 // `helm upgrade <release> <helm_chart_name> ... [--repo <helm_chart_repo> when set] --version <v>`.

@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { MiniEngine, mutations, StateEntry } from "./harness/engine";
-import { assertGrafted, assertRemoved, onUnit } from "./sim/gates";
-import { quietLab, unitCalls } from "./sim/labSuite";
-import { apiPid } from "./sim/unit/api";
+import { MiniEngine, mutations, StateEntry } from "../harness/engine";
+import { assertGrafted, assertRemoved, onUnit } from "./gates";
+import { quietLab, unitCalls } from "./labSuite";
+import { apiPid } from "./unit/api";
 
 // Users' stacks hold state written by the providers we released. Each fixture is what one release
 // wrote on a fresh one-unit graft: its serialized providers (the code a delete runs) and its outputs.
@@ -17,7 +17,7 @@ interface Released {
 }
 
 const load = (file: string): Released =>
-  JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../test/fixtures", file), "utf8"));
+  JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../test/fixtures", file), "utf8"));
 
 /** The gates the releases kept as resources of their own; they now run inside the steps they guard. */
 const isRetiredGate = (type: string) => type.endsWith(":RemoteCheck");
