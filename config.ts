@@ -91,13 +91,13 @@ class Problems {
   bad(key: string, value: unknown, expected: string): void {
     this.list.push(
       value === undefined
-        ? `${KEY}${key}: missing; expected ${expected}`
+        ? `${KEY}${key}: expected ${expected}; saw nothing (not set)`
         : `${KEY}${key}: expected ${expected}; saw ${show(value)}`,
     );
   }
 
   invalidJson(key: string, text: string, expected: string): void {
-    this.list.push(`${KEY}${key}: ${describeJsonError(text)}; expected ${expected}`);
+    this.list.push(`${KEY}${key}: expected ${expected}; saw ${describeJsonError(text)}`);
   }
 }
 
@@ -123,12 +123,12 @@ function describeJsonError(text: string): string {
     if (text[i] === token[1] && failsOnToken(text.slice(0, i + 1), token[1])) pos = i;
   }
   const why = reason.replace(/ in JSON at position.*$|, (\.\.\.)?".*$/s, "");
-  if (pos === undefined) return `not valid JSON (${why})`;
+  if (pos === undefined) return `invalid JSON (${why})`;
   const before = text.slice(0, pos);
   const line = before.split("\n").length;
   const column = pos - before.lastIndexOf("\n");
   const excerpt = text.slice(Math.max(0, pos - 30), pos + 1).replace(/\s+/g, " ");
-  return `not valid JSON at line ${line}, column ${column} (${why}): ${pos > 30 ? "..." : ""}${excerpt} <-- here`;
+  return `invalid JSON at line ${line}, column ${column} (${why}): ${pos > 30 ? "..." : ""}${excerpt} <-- here`;
 }
 
 function failsOnToken(prefix: string, token: string): boolean {

@@ -329,7 +329,7 @@ describe("configuration", () => {
       }),
     });
     assert.deepEqual(problems, [
-      "magnum-capi-graft:conductors[0].address: missing; expected the unit's IPv4 provider address",
+      "magnum-capi-graft:conductors[0].address: expected the unit's IPv4 provider address; saw nothing (not set)",
       'magnum-capi-graft:conductors[1].address: expected the unit\'s IPv4 provider address; saw "10.12.4.300"',
       'magnum-capi-graft:mgmtProjectId: expected a project id of 32 hex digits; saw "capi-mgmt"',
       'magnum-capi-graft:mgmtApiPort: expected an integer from 1 to 65535; saw "70000"',
@@ -364,12 +364,12 @@ describe("configuration", () => {
     );
   });
 
-  it('says "missing" for a missing required key, never "saw undefined"', () => {
+  it('says "saw nothing (not set)" for a missing required key, never "saw undefined"', () => {
     const problems = problemsOf({ mgmtProjectId: undefined, mgmtApiHost: undefined, conductors: undefined });
     assert.deepEqual(problems, [
-      `magnum-capi-graft:conductors: missing; expected a non-empty array of {"unit": "magnum/0", "address": "<IPv4>"} with distinct units and addresses`,
-      "magnum-capi-graft:mgmtProjectId: missing; expected a project id of 32 hex digits",
-      "magnum-capi-graft:mgmtApiHost: missing; expected an IPv4 address or DNS name",
+      `magnum-capi-graft:conductors: expected a non-empty array of {"unit": "magnum/0", "address": "<IPv4>"} with distinct units and addresses; saw nothing (not set)`,
+      "magnum-capi-graft:mgmtProjectId: expected a project id of 32 hex digits; saw nothing (not set)",
+      "magnum-capi-graft:mgmtApiHost: expected an IPv4 address or DNS name; saw nothing (not set)",
     ]);
   });
 
@@ -386,24 +386,28 @@ describe("configuration", () => {
       [
         "apiResources",
         '{"Cluster": {"api_version": "v1beta2",}}',
-        /^magnum-capi-graft:apiResources: not valid JSON at line 1, column 39 \(Expected double-quoted property name\): \.\.\.r": \{"api_version": "v1beta2",\} <-- here; expected "auto" or a JSON object/,
+        /^magnum-capi-graft:apiResources: expected "auto" or a JSON object.*; saw invalid JSON at line 1, column 39 \(Expected double-quoted property name\): \.\.\.r": \{"api_version": "v1beta2",\} <-- here$/,
       ],
       [
         "apiResources",
         '{\n  "Cluster": {"api_version": "cluster.x-k8s.io/v1beta2"}\n  "Machine": {}\n}',
-        /^magnum-capi-graft:apiResources: not valid JSON at line 3, column 3 \(Expected ',' or '\}' after property value\): .*v1beta2"\} " <-- here/,
+        /^magnum-capi-graft:apiResources: expected .*; saw invalid JSON at line 3, column 3 \(Expected ',' or '\}' after property value\): .*v1beta2"\} " <-- here/,
       ],
       [
         "apiResources",
         '{"Cluster": True}',
-        /^magnum-capi-graft:apiResources: not valid JSON at line 1, column 13 \(Unexpected token 'T'\): \{"Cluster": T <-- here/,
+        /^magnum-capi-graft:apiResources: expected .*; saw invalid JSON at line 1, column 13 \(Unexpected token 'T'\): \{"Cluster": T <-- here/,
       ],
       [
         "conductors",
         '[{"unit": "magnum/0" "address": "10.12.4.76"}]',
-        /^magnum-capi-graft:conductors: not valid JSON at line 1, column 22 .*"magnum\/0" " <-- here; expected a non-empty array/,
+        /^magnum-capi-graft:conductors: expected a non-empty array.*; saw invalid JSON at line 1, column 22 .*"magnum\/0" " <-- here$/,
       ],
-      ["smokeTest", '{"template": "t"', /^magnum-capi-graft:smokeTest: not valid JSON at line 1, column 17 /],
+      [
+        "smokeTest",
+        '{"template": "t"',
+        /^magnum-capi-graft:smokeTest: expected .*; saw invalid JSON at line 1, column 17 /,
+      ],
     ];
     for (const [key, value, expected] of cases) {
       it(`${key} = ${JSON.stringify(value)}`, () => {
@@ -538,9 +542,9 @@ describe("configuration", () => {
         },
       );
       assert.deepEqual(problems({ kind: "jumphost" }), [
-        "magnum-capi-graft:transport.user: missing; expected a login user name",
-        "magnum-capi-graft:transport.privateKeyPath: missing; expected a path to a readable private key file",
-        "magnum-capi-graft:transport.host: missing; expected the jumphost's IPv4 address or DNS name",
+        "magnum-capi-graft:transport.user: expected a login user name; saw nothing (not set)",
+        "magnum-capi-graft:transport.privateKeyPath: expected a path to a readable private key file; saw nothing (not set)",
+        "magnum-capi-graft:transport.host: expected the jumphost's IPv4 address or DNS name; saw nothing (not set)",
       ]);
     });
 
