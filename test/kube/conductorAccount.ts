@@ -138,23 +138,82 @@ export async function refused(
   return message;
 }
 
-/** Waits until the API server enforces the admission policy for `as` (its informers have both objects). */
-export async function policyEnforced(as: KubeClient): Promise<void> {
-  let seen = "";
-  await waitFor(
-    "the admission policy to be enforced",
-    async () => {
-      const r = await as.request("POST", `/api/v1/namespaces/${PROJECT_NS}/secrets?dryRun=All`, {
-        body: {
-          metadata: { name: "probe", annotations: { "kubernetes.io/service-account.name": "default" } },
-          type: "kubernetes.io/service-account-token",
+/**
+ * For each admission policy, a dry-run request of `as` that only that policy refuses: the chart's
+ * shapes bent once (a token Secret, a Role beyond the autoscaler's, its own binding rewritten, an
+ * image outside the allow-list, a namespace's Pod Security lifted).
+ */
+const POLICY_PROBES: Array<
+  [resource: string, method: string, path: string, body: unknown, contentType?: string]
+> = [
+  [
+    "secrets",
+    "POST",
+    `/api/v1/namespaces/${PROJECT_NS}/secrets`,
+    {
+      metadata: { name: "probe", annotations: { "kubernetes.io/service-account.name": "default" } },
+      type: "kubernetes.io/service-account-token",
+    },
+  ],
+  [
+    "roles",
+    "POST",
+    `${RBAC}/namespaces/${PROJECT_NS}/roles`,
+    { metadata: { name: "probe" }, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }] },
+  ],
+  [
+    "rolebindings",
+    "PATCH",
+    `${RBAC}/namespaces/${PROJECT_NS}/rolebindings/${SA}`,
+    { subjects: [{ kind: "ServiceAccount", name: "probe", namespace: PROJECT_NS }] },
+    "application/strategic-merge-patch+json",
+  ],
+  [
+    "deployments",
+    "POST",
+    `/apis/apps/v1/namespaces/${PROJECT_NS}/deployments`,
+    {
+      metadata: { name: "probe" },
+      spec: {
+        selector: { matchLabels: { app: "probe" } },
+        template: {
+          metadata: { labels: { app: "probe" } },
+          spec: { containers: [{ name: "probe", image: "docker.io/library/alpine:3" }] },
         },
-      });
-      seen = `${r.status} ${String(r.body?.message)}`;
-      return r.status === 403 && DENIED_BY.policy.test(String(r.body?.message)) ? true : undefined;
+      },
+    },
+  ],
+  [
+    "namespaces",
+    "PATCH",
+    `/api/v1/namespaces/${PROJECT_NS}`,
+    { metadata: { labels: { "pod-security.kubernetes.io/enforce": "privileged" } } },
+    "application/merge-patch+json",
+  ],
+];
+
+/**
+ * Waits until the API server enforces every admission policy for `as`: its informers load each policy
+ * and binding on their own, so one refusing says nothing of the others.
+ */
+export async function policyEnforced(as: KubeClient): Promise<void> {
+  const seen = new Map<string, string>();
+  await waitFor(
+    "every admission policy to be enforced",
+    async () => {
+      for (const [resource, method, path, body, contentType] of POLICY_PROBES) {
+        if (seen.get(resource) === "enforced") continue;
+        const sep = path.includes("?") ? "&" : "?";
+        const r = await as.request(method, `${path}${sep}dryRun=All`, { body, contentType });
+        const message = String(r.body?.message);
+        const by = DENIED_BY.policy.exec(message);
+        seen.set(resource, r.status === 403 && by?.[1] === resource ? "enforced" : `${r.status} ${message}`);
+      }
+      return [...seen.values()].every((v) => v === "enforced") ? true : undefined;
     },
     30000,
   ).catch((e: Error) => {
-    throw new Error(`${e.message}; the last answer: ${seen}`);
+    const pending = [...seen].filter(([, v]) => v !== "enforced").map(([k, v]) => `${k}: ${v}`);
+    throw new Error(`${e.message}; not yet: ${pending.join("; ")}`);
   });
 }

@@ -42,10 +42,11 @@ if [ ! -x "$local_bin" ]; then
     chmod -R u+w "$gen/provider"
     cp "$here/go.mod" "$here/go.sum" "$src/cmd/pulumi-resource-kubernetes/"{schema,terraform-mapping}.json "$gen/"
     cmd="$gen/provider/cmd/pulumi-resource-kubernetes"
-    (cd "$gen" && VERSION=$release nice -n 19 go run "$src/cmd/pulumi-resource-kubernetes/generate.go" &&
+    # The generator runs with the build's flags, so the packages it compiles are reused by the build.
+    (cd "$gen" && VERSION=$release CGO_ENABLED=0 nice go run -trimpath "$src/cmd/pulumi-resource-kubernetes/generate.go" &&
       mv schema-embed.json terraform-mapping-embed.json "$cmd/" &&
       go mod edit -replace "$module=./provider" &&
-      CGO_ENABLED=0 nice -n 19 go build -trimpath -o "$shared_bin.tmp" \
+      CGO_ENABLED=0 nice go build -trimpath -o "$shared_bin.tmp" \
         -ldflags "-s -w -X $module/pkg/version.Version=$release" "$module/cmd/pulumi-resource-kubernetes")
     mv "$shared_bin.tmp" "$shared_bin"
     echo "pulumi-kubernetes v$release: built in $((SECONDS - started)) s" >&2
