@@ -19,7 +19,8 @@ if ! toolchain/all.sh >"$dir/toolchain" 2>&1; then
   exit 1
 fi
 
-run() { # name, test files...
+extra=("$@")
+run() { # name, test files...: one mocha run, with the extra arguments `npm test` was given
   local name=$1 from status
   shift
   from=$(date +%s)
@@ -27,7 +28,6 @@ run() { # name, test files...
   status=$?
   echo "$name $status $from $(date +%s)" >>"$dir/status"
 }
-extra=("$@")
 run crash 'build/test/cli/crash.cli.test.js' &
 crash=$!
 run cli 'build/test/cli/**/*.test.js' --ignore 'build/test/cli/crash.cli.test.js' \

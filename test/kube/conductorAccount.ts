@@ -203,8 +203,7 @@ export async function policyEnforced(as: KubeClient): Promise<void> {
     async () => {
       for (const [resource, method, path, body, contentType] of POLICY_PROBES) {
         if (seen.get(resource) === "enforced") continue;
-        const sep = path.includes("?") ? "&" : "?";
-        const r = await as.request(method, `${path}${sep}dryRun=All`, { body, contentType });
+        const r = await as.request(method, `${path}?dryRun=All`, { body, contentType });
         const message = String(r.body?.message);
         const by = DENIED_BY.policy.exec(message);
         seen.set(resource, r.status === 403 && by?.[1] === resource ? "enforced" : `${r.status} ${message}`);
